@@ -1,0 +1,320 @@
+#include "core/server.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/resp/request_parser.h"
+#include "core/resp/reply_writer.h"
+
+namespace twinkv {
+namespace {
+
+// Bytes asked for per read when nothing better is known.
+constexpr size_t kReadChunk = 16 * 1024;
+// Largest read we size for a big bulk string being received.
+constexpr size_t kMaxReadChunk = 1 << 20;
+// An output buffer whose capacity grew past this is released once drained,
+// so one large reply does not pin memory for the connection's lifetime.
+constexpr size_t kKeepOutputCapacity = 64 * 1024;
+
+// The connection's input: bytes [begin_, end_) are unconsumed. Unlike a
+// std::string it does not zero-fill the space a read may use.
+class InputBuffer {
+ public:
+  absl::string_view pending() const {
+    return absl::string_view(data_.get() + begin_, end_ - begin_);
+  }
+  size_t pending_size() const { return end_ - begin_; }
+
+  void Consume(size_t n) {
+    begin_ += n;
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+
+  // Room for at least `want` more bytes at the end; compacts or grows.
+  absl::Span<char> Space(size_t want) {
+    if (capacity_ - end_ >= want) return Tail();
+    if (begin_ > 0) {
+      memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+      if (capacity_ - end_ >= want) return Tail();
+    }
+    size_t new_capacity = std::max(capacity_ * 2, end_ + want);
+    std::unique_ptr<char[]> bigger(new char[new_capacity]);
+    if (end_ > 0) memcpy(bigger.get(), data_.get(), end_);
+    data_ = std::move(bigger);
+    capacity_ = new_capacity;
+    return Tail();
+  }
+
+  void Commit(size_t n) { end_ += n; }
+
+  // Gives back a large allocation once it is empty.
+  void MaybeShrink() {
+    if (begin_ == end_ && capacity_ > 4 * kReadChunk) {
+      data_.reset();
+      capacity_ = begin_ = end_ = 0;
+    }
+  }
+
+ private:
+  absl::Span<char> Tail() {
+    return absl::Span<char>(data_.get() + end_, capacity_ - end_);
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
+RequestLimits LimitsFrom(const Config& config) {
+  RequestLimits limits;
+  limits.max_bulk_len = config.proto_max_bulk_len;
+  return limits;
+}
+
+}  // namespace
+
+class Server::Connection {
+ public:
+  Connection(Server& server, std::unique_ptr<Stream> stream, uint64_t id)
+      : server_(server),
+        stream_(std::move(stream)),
+        parser_(LimitsFrom(server.engine_.config())),
+        writer_(&out_) {
+    client_.id = id;
+    client_.peer = stream_->PeerName();
+    client_.local = stream_->LocalName();
+  }
+
+  void Start() { ReadMore(); }
+
+  // Shutdown: no more reads; close once what was already produced is sent.
+  void Drain() {
+    draining_ = true;
+    if (!write_in_flight_ && out_.empty()) Finish();
+  }
+
+  // Closes now, whatever is pending.
+  void Abort() { Finish(); }
+
+  bool finished() const { return finished_; }
+
+ private:
+  void ReadMore() {
+    if (read_in_flight_ || finished_ || draining_ || client_.close_after_reply)
+      return;
+    if (out_.size() + writing_.size() > kMaxPendingOutput) return;
+    size_t want = kReadChunk;
+    if (size_t pending = parser_.bulk_bytes_pending(); pending > want) {
+      want = std::min(pending, kMaxReadChunk);
+    }
+    absl::Span<char> space = input_.Space(want);
+    read_in_flight_ = true;
+    stream_->Read(space, [this](NetError error, size_t n) {
+      read_in_flight_ = false;
+      OnRead(error, n);
+    });
+  }
+
+  void OnRead(NetError error, size_t n) {
+    if (error != NetError::kOk) {
+      // The peer went away (or closed its sending side). Replies already
+      // produced still go out if the stream lets them.
+      client_.close_after_reply = true;
+      if (!write_in_flight_ && out_.empty()) Finish();
+      return;
+    }
+    if (draining_) return;
+    input_.Commit(n);
+    ProcessInput();
+    Flush();
+    ReadMore();
+  }
+
+  void ProcessInput() {
+    Engine& engine = server_.engine_;
+    int64_t now_ms = engine.NowMs();
+    while (!client_.close_after_reply) {
+      RequestParser::Result result = parser_.Parse(input_.pending());
+      if (result == RequestParser::kCommand) {
+        writer_.set_protocol(client_.protocol);
+        engine.Execute(client_, parser_.args(), writer_, now_ms);
+        input_.Consume(parser_.consumed());
+        continue;
+      }
+      if (result == RequestParser::kNeedMore) {
+        input_.Consume(parser_.consumed());
+        if (input_.pending_size() >
+            static_cast<size_t>(engine.config().client_query_buffer_limit)) {
+          server_.runtime_.logger().Log(
+              LogLevel::kWarning,
+              absl::StrCat("Closing client that reached max query buffer "
+                           "length: id=", client_.id, " addr=", client_.peer));
+          client_.close_after_reply = true;
+        }
+        input_.MaybeShrink();
+        break;
+      }
+      // Protocol error: answer, then close once the answer is out.
+      writer_.Error(absl::StrCat("ERR ", parser_.error()));
+      server_.runtime_.logger().Log(
+          LogLevel::kVerbose,
+          absl::StrCat("Protocol error (", parser_.error(), ") from client: id=",
+                       client_.id, " addr=", client_.peer));
+      client_.close_after_reply = true;
+    }
+  }
+
+  void Flush() {
+    if (write_in_flight_ || finished_) return;
+    if (out_.empty()) {
+      if (client_.close_after_reply || draining_) Finish();
+      return;
+    }
+    writing_.swap(out_);
+    write_in_flight_ = true;
+    stream_->Write(writing_, [this](NetError error) {
+      write_in_flight_ = false;
+      OnWritten(error);
+    });
+  }
+
+  void OnWritten(NetError error) {
+    if (error != NetError::kOk) {
+      Finish();
+      return;
+    }
+    writing_.clear();
+    if (writing_.capacity() > kKeepOutputCapacity) {
+      std::string().swap(writing_);
+    }
+    Flush();
+    ReadMore();  // reading may have paused on pending output
+  }
+
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    stream_->Close();
+    server_.Release(this);
+  }
+
+  Server& server_;
+  std::unique_ptr<Stream> stream_;
+  RequestParser parser_;
+  InputBuffer input_;
+  std::string out_;      // replies not yet handed to the stream
+  std::string writing_;  // replies being written
+  ReplyWriter writer_;
+  ClientState client_;
+  bool read_in_flight_ = false;
+  bool write_in_flight_ = false;
+  bool draining_ = false;
+  bool finished_ = false;
+};
+
+Server::Server(Runtime& runtime, Engine& engine)
+    : runtime_(runtime), engine_(engine) {}
+
+Server::~Server() {
+  if (shutdown_timer_ != 0) runtime_.executor().Cancel(shutdown_timer_);
+}
+
+absl::Status Server::Start() {
+  const Config& config = engine_.config();
+  for (const std::string& host : config.bind) {
+    // Listening on port 0 picks a port; the other addresses then follow it.
+    uint16_t port = port_ != 0 ? port_ : static_cast<uint16_t>(config.port);
+    absl::StatusOr<std::unique_ptr<Listener>> listener =
+        runtime_.network().Listen(
+            Address{host, port},
+            [this](std::unique_ptr<Stream> stream) {
+              OnAccept(std::move(stream));
+            });
+    if (!listener.ok()) {
+      listeners_.clear();
+      port_ = 0;
+      return absl::Status(
+          listener.status().code(),
+          absl::StrCat("Could not create server TCP listening socket ", host,
+                       ":", port, ": ", listener.status().message()));
+    }
+    if (port_ == 0) port_ = (*listener)->port();
+    listeners_.push_back(std::move(*listener));
+  }
+  return absl::OkStatus();
+}
+
+void Server::OnAccept(std::unique_ptr<Stream> stream) {
+  if (shutting_down_) {
+    stream->Close();
+    return;
+  }
+  ++engine_.stats().connections_received;
+  if (connections_.size() >= static_cast<size_t>(engine_.config().maxclients)) {
+    // Like Redis: tell the client why, best effort, then drop it. The
+    // stream is deleted from a fresh task, never inside its own callback.
+    static constexpr absl::string_view kMaxClients =
+        "-ERR max number of clients reached\r\n";
+    ++engine_.stats().rejected_connections;
+    Stream* raw = stream.release();
+    raw->Write(kMaxClients, [this, raw](NetError) {
+      raw->Close();
+      runtime_.executor().Post([raw] { delete raw; });
+    });
+    return;
+  }
+  auto connection =
+      std::make_unique<Connection>(*this, std::move(stream), next_client_id_++);
+  Connection* raw = connection.get();
+  connections_.emplace(raw, std::move(connection));
+  raw->Start();
+}
+
+void Server::Release(Connection* connection) {
+  runtime_.executor().Post([this, connection] {
+    connections_.erase(connection);
+    MaybeFinishShutdown();
+  });
+}
+
+void Server::Shutdown(absl::AnyInvocable<void() &&> done) {
+  shutdown_waiters_.push_back(std::move(done));
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  for (auto& listener : listeners_) listener->Close();
+  listeners_.clear();
+  std::vector<Connection*> all;
+  all.reserve(connections_.size());
+  for (auto& [raw, owned] : connections_) all.push_back(raw);
+  for (Connection* c : all) c->Drain();
+  shutdown_timer_ = runtime_.executor().Schedule(kShutdownGrace, [this] {
+    shutdown_timer_ = 0;
+    std::vector<Connection*> stragglers;
+    for (auto& [raw, owned] : connections_) stragglers.push_back(raw);
+    for (Connection* c : stragglers) c->Abort();
+  });
+  // With no connections at all, finish from a fresh task.
+  runtime_.executor().Post([this] { MaybeFinishShutdown(); });
+}
+
+void Server::MaybeFinishShutdown() {
+  if (!shutting_down_ || !connections_.empty() || shutdown_waiters_.empty()) {
+    return;
+  }
+  if (shutdown_timer_ != 0) {
+    runtime_.executor().Cancel(shutdown_timer_);
+    shutdown_timer_ = 0;
+  }
+  std::vector<absl::AnyInvocable<void() &&>> waiters;
+  waiters.swap(shutdown_waiters_);
+  for (auto& waiter : waiters) std::move(waiter)();
+}
+
+}  // namespace twinkv

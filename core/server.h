@@ -1,0 +1,87 @@
+// The network side of a server node: accepts connections on the runtime's
+// network and, per connection, reads, parses, dispatches to the Engine and
+// writes the replies.
+//
+// Per connection the loop is: read whatever bytes are there into the input
+// buffer; parse and execute every complete command in it, appending each
+// reply to the output buffer in request order; then send the whole batch
+// with one write. While a write is in flight, further replies accumulate
+// and go out in the next write. Reading pauses while more than
+// kMaxPendingOutput bytes of replies wait (a client that pipelines without
+// reading gets TCP backpressure instead of growing our memory).
+//
+// A protocol error gets "-ERR Protocol error: ..." and the connection is
+// closed once that reply is written; other connections never notice.
+//
+// Single-threaded: everything runs on the runtime's loop.
+
+#ifndef TWINKV_CORE_SERVER_H_
+#define TWINKV_CORE_SERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "core/engine.h"
+#include "transport/runtime.h"
+
+namespace twinkv {
+
+class Server {
+ public:
+  // Replies waiting beyond this pause reading from that client.
+  static constexpr size_t kMaxPendingOutput = 4 << 20;
+  // How long Shutdown() waits for replies in flight before closing anyway.
+  static constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+
+  // `runtime` and `engine` must outlive the server.
+  Server(Runtime& runtime, Engine& engine);
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Listens on every address of config().bind at config().port. Fails if
+  // any address cannot be bound (already listening ones are closed).
+  absl::Status Start();
+
+  // The port bound by the first listener (differs from the config when the
+  // config says 0); 0 before Start().
+  uint16_t port() const { return port_; }
+
+  // Stops accepting, stops reading, finishes writing the replies of
+  // commands already executed (at most kShutdownGrace), closes every
+  // connection, then calls `done` from the loop. Idempotent: later calls'
+  // `done` run when the first shutdown completes.
+  void Shutdown(absl::AnyInvocable<void() &&> done);
+
+  size_t connection_count() const { return connections_.size(); }
+
+ private:
+  class Connection;
+  friend class Connection;
+
+  void OnAccept(std::unique_ptr<Stream> stream);
+  // Destroys the connection later, from a fresh task (never from inside
+  // one of its own callbacks).
+  void Release(Connection* connection);
+  void MaybeFinishShutdown();
+
+  Runtime& runtime_;
+  Engine& engine_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  uint16_t port_ = 0;
+  uint64_t next_client_id_ = 1;
+  absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
+  bool shutting_down_ = false;
+  TimerId shutdown_timer_ = 0;
+  std::vector<absl::AnyInvocable<void() &&>> shutdown_waiters_;
+};
+
+}  // namespace twinkv
+
+#endif  // TWINKV_CORE_SERVER_H_
