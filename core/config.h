@@ -10,7 +10,7 @@
 // parameter, and the command line wins over the file.
 //
 // Errors name the line, the way redis-server does:
-//   *** FATAL CONFIG FILE ERROR ***
+//   *** FATAL CONFIG FILE ERROR (twinkv) ***
 //   Reading the configuration file, at line 3
 //   >>> 'port 99999'
 //   argument must be between 0 and 65535 inclusive
@@ -21,6 +21,7 @@
 #define TWINKV_CORE_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,45 +56,110 @@ struct Config {
   std::string maxmemory_policy = "noeviction";
   int hz = 10;
   std::string config_file;                // absolute path, "" if none
+
+  // Canonical flag string, as CONFIG GET shows it ("" = off; "AKE" ...).
+  std::string notify_keyspace_events = "";
+  std::string dbfilename = "dump.rdb";
+  std::string unixsocket = "";
+  int tcp_keepalive_s = 300;
+  int64_t slowlog_log_slower_than_us = 10000;  // -1 disables the slow log
+  int64_t slowlog_max_len = 128;
+  int maxmemory_samples = 5;
+  bool lazyfree_lazy_user_flush = false;
+  // "normal <hard> <soft> <secs> slave ... pubsub ...", bytes and seconds.
+  std::string client_output_buffer_limit =
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+  // Parameters accepted for compatibility with Redis tools and clients but
+  // without effect here, by canonical name, formatted as CONFIG GET shows
+  // them. A parameter missing from the map has its default.
+  std::map<std::string, std::string> other;
 };
 
-// The parameter table.
+// The parameter table. It follows Redis 7.0 (names, ranges, which ones
+// CONFIG SET may change, error wording) with these differences: port and
+// bind are immutable (the server binds once), daemonize only accepts "no",
+// and parameters twinkv has no use for are accepted and shown but kept in
+// Config::other without effect.
 class ConfigTable {
  public:
   // Builds the table over `config`, which must outlive it.
   explicit ConfigTable(Config* config);
+  ~ConfigTable();  // out of line: Param is private to config.cc
+  ConfigTable(const ConfigTable&) = delete;
+  ConfigTable& operator=(const ConfigTable&) = delete;
 
   // Applies "name value...". `args` excludes the name. Errors carry
   // Redis's wording for that case ("argument must be between ...",
   // "Bad directive or wrong number of arguments", "argument must be
   // 'yes' or 'no'", "Invalid argument ...").
+  //
+  // A parameter that takes several arguments (save, bind,
+  // client-output-buffer-limit) also accepts them as one space-separated
+  // argument. While loading (at_runtime false), "save" lines accumulate
+  // (the first one replaces the default), as in redis-server; at run time
+  // immutable parameters are refused ("can't set immutable config").
   absl::Status Set(absl::string_view name, absl::Span<const std::string> args,
                    bool at_runtime);
 
+  // CONFIG SET: applies every (name, value) pair or none; when one fails
+  // the values changed so far are restored. A value is one string;
+  // multi-argument parameters split it at spaces. Protected parameters
+  // (dir, dbfilename) follow enable-protected-configs; `local_client` says
+  // whether the request came from a local connection (for "local").
+  // The error message is Redis's full reply text without the '-', e.g.
+  //   ERR Unknown option or number of arguments for CONFIG SET - 'foo'
+  //   ERR CONFIG SET failed (possibly related to argument 'port') - can't
+  //   set immutable config
+  absl::Status SetAtRuntime(
+      absl::Span<const std::pair<absl::string_view, absl::string_view>> pairs,
+      bool local_client);
+
   // (name, value) of every parameter whose name matches the glob `pattern`
-  // (case-insensitive), in table order. Values formatted as CONFIG GET
-  // shows them (memory sizes as plain bytes, yes/no, lists space-joined).
+  // (case-insensitive), in table order; an alias ("slave-read-only" for
+  // "replica-read-only") is a name of its own. Values formatted as CONFIG
+  // GET shows them (memory sizes as plain bytes, yes/no, lists
+  // space-joined). A pattern without glob characters is a plain lookup and
+  // comes back spelled as given, as Redis 7.0 does.
   std::vector<std::pair<std::string, std::string>> Get(
       absl::string_view pattern) const;
+  // CONFIG GET with several patterns: the union, each parameter name once,
+  // in the order of first match.
+  std::vector<std::pair<std::string, std::string>> GetMany(
+      absl::Span<const absl::string_view> patterns) const;
 
   bool Known(absl::string_view name) const;
   bool Mutable(absl::string_view name) const;
 
   // Applies the text of a redis.conf. On failure nothing is promised about
   // the partially applied state; the error is the full redis-server style
-  // multi-line message naming the line.
+  // multi-line message naming the line. "include", "rename-command" and
+  // the like are refused (core/ reads no files; cmd/ may resolve include).
   absl::Status LoadText(absl::string_view text);
 
   // Applies "--name value..." / "--name=value" arguments (argv without the
   // program name and without a leading config-file path). Same error style,
-  // naming the option.
+  // naming the option:
+  //   *** FATAL CONFIG FILE ERROR (twinkv) ***
+  //   Reading the command line, at option '--port'
+  //   >>> 'port "99999"'
+  //   argument must be between 0 and 65535 inclusive
+  // As in redis-server, an option's values run up to the next argument
+  // starting with "--", and a bare "--save" means save "".
   absl::Status LoadArgs(absl::Span<const std::string> args);
+
+  // The parameters' canonical names, in table order (aliases excluded).
+  std::vector<std::string> Names() const;
 
  private:
   struct Param;
   const Param* FindParam(absl::string_view name) const;
+  absl::Status Apply(const Param& param, std::vector<std::string> args,
+                     bool at_runtime);
   Config* config_;
   std::vector<Param> params_;
+  // Whether a "save" line was loaded yet: the first one replaces the
+  // default, later ones add to it.
+  bool save_loaded_ = false;
 };
 
 // Splits a line the way Redis's sdssplitargs does: spaces separate
@@ -103,8 +169,19 @@ class ConfigTable {
 absl::StatusOr<std::vector<std::string>> SplitArgs(absl::string_view line);
 
 // Parses a memory size: "100", "1k" (1000), "1kb" (1024), "5mb", "2gb",
-// case-insensitive. Error on anything else.
+// case-insensitive. As Redis's memtoull, an empty number counts as 0 ("" and
+// "kb" are 0). Error on anything else, on a sign and on values above
+// INT64_MAX.
 absl::StatusOr<int64_t> ParseMemory(absl::string_view s);
+
+// Parses a decimal integer exactly as Redis's string2ll: an optional '-',
+// no '+', no spaces, no leading zeros ("0" itself is fine, "-0" is not),
+// no overflow. Returns false on anything else.
+bool ParseStrictInt64(absl::string_view s, int64_t* out);
+
+// Redis's sdscatrepr: `s` in double quotes with \\, \", \n, \r, \t, \a,
+// \b escaped and other unprintable bytes as \xHH.
+std::string QuoteRepr(absl::string_view s);
 
 }  // namespace twinkv
 

@@ -33,6 +33,9 @@ inline constexpr absl::string_view kStringTooLongErr =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr absl::string_view kOffsetOutOfRangeErr =
     "ERR offset is out of range";
+// DECRBY of LLONG_MIN (its negation overflows before any addition).
+inline constexpr absl::string_view kDecrementOverflowErr =
+    "ERR decrement would overflow";
 
 // "ERR wrong number of arguments for 'get' command" (name as given, lower).
 std::string WrongArgsError(absl::string_view command);

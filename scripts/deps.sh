@@ -9,7 +9,7 @@ PACKAGES=(
   g++ libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libboost-dev
   clang-14 libclang-rt-14-dev           # libFuzzer + sanitizers
   redis-server redis-tools              # real redis-cli/benchmark/server
-  binutils python3 procps               # nm (layering test), scripts, pgrep
+  binutils python3 procps tmux          # objdump (layering test), scripts, redis-cli tty test
 )
 
 missing=()

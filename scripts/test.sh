@@ -16,7 +16,7 @@ failed=0
 log=$(mktemp)
 
 echo "== bazel test //..."
-scripts/bazel.sh test //... --keep_going 2>&1 | tee "$log"
+scripts/bazel.sh test //... --keep_going --test_summary=short 2>&1 | tee "$log"
 bazel_status=${PIPESTATUS[0]}
 
 # Count test cases from the XML of every test target Bazel reported on.

@@ -115,6 +115,8 @@ class AsioRuntime final : public Runtime {
   // most one registration per signal number.
   void OnSignal(std::vector<int> signals,
                 absl::AnyInvocable<void(int)> handler);
+  // The usual case: SIGINT and SIGTERM, Redis's shutdown signals.
+  void OnSignal(absl::AnyInvocable<void(int)> handler);
 
   // Not part of Runtime, for tests: the StderrLogger behind logger().
   StderrLogger& stderr_logger();

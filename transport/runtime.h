@@ -105,7 +105,10 @@ struct Address {
 // At most one Read and one Write may be outstanding at a time. Destroying the
 // stream or calling Close() cancels what is outstanding: after Close() returns
 // (or the destructor runs) no callback of this stream is ever invoked, so a
-// callback may safely capture the stream's owner.
+// callback may safely capture the stream's owner; Read and Write called after
+// Close() never call back either. Closing with unread input resets the peer
+// (the peer sees kReset, as on Linux); otherwise the peer reads what was
+// written, then kClosed.
 class Stream {
  public:
   using ReadCallback = absl::AnyInvocable<void(NetError, size_t) &&>;
@@ -113,6 +116,7 @@ class Stream {
 
   virtual ~Stream() = default;
 
+  // Requires buf.size() >= 1.
   // Waits until at least one byte is available (or an error), copies up to
   // buf.size() bytes into `buf` (which must stay valid until the callback)
   // and calls done(kOk, n) with n >= 1; or done(error, 0). A clean EOF is
@@ -151,7 +155,8 @@ class Network {
   virtual ~Network() = default;
 
   // Binds and listens; on_accept runs once per accepted connection until the
-  // listener is closed or destroyed. Transient accept failures (out of file
+  // listener is closed or destroyed. Fails with kUnavailable when the
+  // address cannot be bound (in use, not local). Transient accept failures (out of file
   // descriptors) are retried by the backend, not reported.
   virtual absl::StatusOr<std::unique_ptr<Listener>> Listen(
       const Address& address, AcceptCallback on_accept) = 0;
@@ -200,6 +205,7 @@ class FileSystem {
  public:
   virtual ~FileSystem() = default;
 
+  // Opens a regular file; opening a directory fails (kInternal).
   virtual absl::StatusOr<std::unique_ptr<File>> Open(absl::string_view path,
                                                      OpenMode mode) = 0;
   // Atomically replaces `to` with `from` (POSIX rename). Durable only after
@@ -210,6 +216,7 @@ class FileSystem {
   // Names (not paths) of the entries of `dir`, sorted, without "." and "..".
   virtual absl::StatusOr<std::vector<std::string>> List(
       absl::string_view dir) = 0;
+  // Removes a file or an empty directory.
   virtual absl::Status Remove(absl::string_view path) = 0;
   // Creates `dir`; OK if it already exists as a directory.
   virtual absl::Status CreateDir(absl::string_view dir) = 0;
@@ -237,6 +244,14 @@ class Runtime {
   virtual Network& network() = 0;
   virtual FileSystem& files() = 0;
   virtual Logger& logger() = 0;
+
+  // A named fault-injection point, like FoundationDB's BUGGIFY: production
+  // code asks "should this point misbehave now?" at a place where a rare
+  // but legal behaviour can be forced (a short write, a slow path, an early
+  // timeout). Always false outside the simulator; the simulator decides per
+  // run which points are enabled and how often they fire, and reports which
+  // fired. `point` names a row of kFaultPoints (core/fault_points.h).
+  virtual bool Buggify(absl::string_view point) { return false; }
 };
 
 }  // namespace twinkv

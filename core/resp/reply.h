@@ -52,15 +52,32 @@ struct Reply {
   static Reply Bulk(absl::string_view s);
   static Reply Null();
   static Reply Array(std::vector<Reply> elements);
+  // RESP3 constructors. Double() keeps `str` as FormatDouble() prints it.
+  static Reply Double(double v);
+  static Reply Bool(bool v);
+  static Reply BigNumber(absl::string_view digits);
+  // `s` includes the three-letter format and ':', e.g. "txt:hello".
+  static Reply Verbatim(absl::string_view s);
+  // `elements` alternates key, value.
+  static Reply Map(std::vector<Reply> elements);
+  static Reply Set(std::vector<Reply> elements);
+  static Reply Push(std::vector<Reply> elements);
 
   bool is_error() const { return type == Type::kError; }
+  // Compares what the type carries (str, integer, elements; for kDouble the
+  // text and the number, NaN equal to NaN); fields the type does not use are
+  // ignored.
   friend bool operator==(const Reply& a, const Reply& b);
-  // A compact human-readable form for test failures, e.g.
-  // `["OK", (error) ERR x, 3, (nil)]`.
+  friend bool operator!=(const Reply& a, const Reply& b) { return !(a == b); }
+  // A compact human-readable form for test failures, in redis-cli's spirit,
+  // e.g. `["v", OK, (error) ERR x, (integer) 3, (nil)]`.
   std::string DebugString() const;
 };
 
-// Appends the RESP encoding of `reply` to `out` (RESP3 types in RESP3 form).
+// Appends the RESP encoding of `reply` to `out` (RESP3 types in RESP3 form;
+// nulls as "_"). Errors holding CR or LF go out as RESP3 blob errors ("!N")
+// so they survive the trip; CR/LF in a status (which RESP cannot carry) are
+// replaced by spaces. A map with an odd number of elements loses the last.
 void EncodeReply(const Reply& reply, std::string* out);
 
 class ReplyDecoder {
@@ -75,15 +92,38 @@ class ReplyDecoder {
   // *out holds it and consumed() the bytes it used. On kNeedMore nothing is
   // consumed; call again with the same bytes plus more. On kError, error()
   // says why; the stream is unusable afterwards.
+  //
+  // Progress through a partial reply is kept between kNeedMore calls (as
+  // offsets from the reply's first byte and the aggregates built so far), so
+  // a reply arriving in many chunks is scanned once in total. Accepted but
+  // not kept: attributes ("|N", skipped with their contents) and RESP3 blob
+  // errors ("!N", decoded as kError). Streamed strings/aggregates ("$?",
+  // "*?") are rejected: Redis never sends them. Passing fewer bytes than a
+  // previous kNeedMore call saw breaks the contract; the decoder then starts
+  // the reply over rather than read out of bounds.
   Result Decode(absl::string_view input, Reply* out);
 
   size_t consumed() const { return consumed_; }
   const std::string& error() const { return error_; }
 
  private:
+  // An aggregate whose elements are still arriving.
+  struct Frame {
+    Reply reply;
+    int64_t remaining = 0;   // elements still to come
+    bool attribute = false;  // an attribute map: dropped when complete
+  };
+
+  Result Fail(std::string message);
+  void Reset();
+
   size_t consumed_ = 0;
   std::string error_;
-  // Further private state is the implementation's choice (reply.cc).
+  bool failed_ = false;
+  std::vector<Frame> stack_;  // open aggregates, outermost first
+  size_t pos_ = 0;            // offset of the next element's type byte
+  size_t scan_ = 0;           // bytes of the current line without CR/LF
+  size_t seen_ = 0;           // input size at the last kNeedMore
 };
 
 }  // namespace twinkv

@@ -80,7 +80,9 @@ void ReplyWriter::NullArray() {
   }
 }
 
-void ReplyWriter::ArrayHeader(size_t n) { Length('*', static_cast<int64_t>(n)); }
+void ReplyWriter::ArrayHeader(size_t n) {
+  Length('*', static_cast<int64_t>(n));
+}
 
 void ReplyWriter::MapHeader(size_t n) {
   if (protocol_ >= 3) {

@@ -12,10 +12,10 @@
 //   size_t pos = 0;   // start of the first unconsumed byte
 //   for (;;) {
 //     auto r = parser.Parse(absl::string_view(buf).substr(pos));
-//     if (r == RequestParser::kNeedMore) break;  // read more, call again
 //     if (r == RequestParser::kError) { reply "-ERR " + parser.error(); close }
+//     pos += parser.consumed();      // also on kNeedMore (skipped empties)
+//     if (r == RequestParser::kNeedMore) break;  // read more, call again
 //     run(parser.args());            // views valid until the next Parse()
-//     pos += parser.consumed();      // bytes of this command
 //   }
 //
 // Between calls the caller may move the unconsumed bytes (compact the buffer)
@@ -24,10 +24,30 @@
 // from that byte, so a huge value trickling in is scanned once, not once per
 // read.
 //
-// Limits are Redis's (proto-max-bulk-len, 1M multibulk elements, 64 KiB of
-// inline request or of a length line). Exceeding one is kError with Redis's
-// message, after which the connection must be closed: the parser's state is
-// undefined and Parse() must not be called again (it returns kError).
+// Where we differ from Redis 7.0 (networking.c), on purpose:
+//  - Redis skips the two bytes after a "*N"/"$N" line or a bulk payload
+//    without looking at them; we require CRLF there. A mismatch means the
+//    client's announced length is wrong, and everything after it would be
+//    framed differently from what the client meant (Redis would run a
+//    truncated value). It is reported with the message Redis uses for that
+//    field: "invalid multibulk length" / "invalid bulk length".
+//  - Redis scans with strchr, so a NUL byte before the line end stalls it
+//    until the 64 KiB limit; we are binary-safe: NUL is an ordinary byte,
+//    also inside inline arguments.
+//  - The 64 KiB line limit counts the line's bytes before its CR/LF whether
+//    or not the terminator has arrived, so the verdict does not depend on how
+//    the stream was split (Redis accepts a longer line if it all arrived in
+//    one read).
+//
+// Limits are Redis 7.0's (proto-max-bulk-len, INT_MAX multibulk elements,
+// 64 KiB of inline request or of a length line). Exceeding one is kError
+// with Redis's message, after which the connection must be closed: the
+// parser's state is undefined and Parse() must not be called again (it
+// returns kError).
+//
+// Passing fewer bytes than a previous kNeedMore call saw breaks the contract
+// above; the parser then starts the command over rather than read out of
+// bounds.
 
 #ifndef TWINKV_CORE_RESP_REQUEST_PARSER_H_
 #define TWINKV_CORE_RESP_REQUEST_PARSER_H_
@@ -35,6 +55,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -45,12 +66,26 @@ namespace twinkv {
 struct RequestLimits {
   // proto-max-bulk-len: a bulk string longer than this is a protocol error.
   int64_t max_bulk_len = 512LL * 1024 * 1024;
-  // A multibulk with more elements than this is a protocol error.
+  // A multibulk with more elements than this is a protocol error. The
+  // project's spec fixes 1048576 (Redis 6's limit; 7.0 allows INT_MAX).
+  // Memory grows only with bytes that arrive either way, since nothing is
+  // reserved from the announced count.
   int64_t max_multibulk_len = 1024 * 1024;
-  // An inline request, or a "*N"/"$N" line, without CRLF within this many
-  // bytes is a protocol error (Redis's PROTO_INLINE_MAX_SIZE).
+  // An inline request, or a "*N"/"$N" line, of more bytes than this before
+  // its CR/LF is a protocol error (Redis's PROTO_INLINE_MAX_SIZE).
   size_t max_inline_len = 64 * 1024;
+  // Set while the connection must authenticate (requirepass) and has not:
+  // like Redis, a multibulk of more than 10 elements or a bulk string over
+  // 16384 bytes is then refused ("Protocol error: unauthenticated multibulk
+  // length" / "... bulk length"), so an anonymous peer cannot make the
+  // server buffer much. Inline requests are bounded by max_inline_len.
+  bool unauthenticated = false;
 };
+
+// Parses a decimal int64 exactly as Redis's string2ll() does: an optional
+// '-', no '+', no spaces, no leading zeros ("0" alone is fine, "-0" is not),
+// at most 20 bytes, no overflow. Returns false if `s` is not such a number.
+bool ParseRedisInt64(absl::string_view s, int64_t* out);
 
 class RequestParser {
  public:
@@ -66,8 +101,9 @@ class RequestParser {
   // Parses the next command at the start of `input` (the unconsumed bytes).
   // Empty commands ("*0\r\n", "*-1\r\n", blank inline lines) are skipped and
   // counted in consumed(). On kNeedMore, consumed() is 0 unless such empty
-  // commands were skipped; the caller must drop those consumed bytes before
-  // the next call.
+  // commands were skipped; the caller should drop those consumed bytes before
+  // the next call (passing them again is harmless: they are skipped again,
+  // and the partial command after them is rescanned once).
   Result Parse(absl::string_view input);
 
   // The arguments of the last kCommand: views into `input` (multibulk) or
@@ -81,28 +117,35 @@ class RequestParser {
   // "Protocol error: invalid bulk length".
   const std::string& error() const { return error_; }
 
-  // Bytes still missing to complete the bulk string being read, when known
-  // (a hint to size the next read); 0 otherwise.
+  // Bytes still missing to complete the bulk string being read, including
+  // its CRLF, as of the last kNeedMore (a hint to size the next read); 0 when
+  // not known.
   size_t bulk_bytes_pending() const;
 
   const RequestLimits& limits() const { return limits_; }
   void set_limits(const RequestLimits& limits) { limits_ = limits; }
 
  private:
-  // Implementation state; see request_parser.cc.
+  // Implementation state; see request_parser.cc. ParseInline/ParseMultibulk
+  // parse one command at the start of `input`; kCommand with empty args_
+  // means an empty command to skip.
   Result ParseInline(absl::string_view input);
   Result ParseMultibulk(absl::string_view input);
+  Result FindLengthLine(absl::string_view input, size_t start,
+                        const char* too_big_message, size_t* cr);
+  bool SplitInline(absl::string_view line);
   Result Fail(std::string message);
   void Reset();
 
   RequestLimits limits_;
   std::vector<absl::string_view> args_;
   std::vector<std::string> inline_storage_;
-  // Progress through the current multibulk command, as offsets from the
-  // first byte of the command.
-  int64_t multibulk_len_ = 0;      // elements announced; 0 = not yet known
-  int64_t bulk_len_ = -1;          // length of the bulk being read, -1 none
-  size_t pos_ = 0;                 // offset of the next byte to scan
+  // Progress through the current command, as offsets from its first byte.
+  int64_t multibulk_len_ = 0;  // elements announced; 0 = not yet known
+  int64_t bulk_len_ = -1;      // length of the bulk being read, -1 none
+  size_t pos_ = 0;             // offset of the next byte to scan
+  size_t scan_ = 0;            // bytes of the current line without CR/LF
+  size_t seen_ = 0;            // bytes of the command seen so far
   std::vector<std::pair<size_t, size_t>> arg_spans_;  // (offset, length)
   size_t consumed_ = 0;
   bool failed_ = false;

@@ -39,14 +39,27 @@ expect_eq "wrong arity" "(error) ERR wrong number of arguments for 'get' command
 expect_eq "unknown command" "(error) ERR unknown command 'foo', with args beginning with: 'bar' " "$(cli --no-raw foo bar)"
 expect_eq "dbsize" "(integer) 3" "$(cli --no-raw dbsize)"
 
-# Interactive redis-cli on a pseudo-terminal: it queries COMMAND DOCS at
-# start; any error there or in the session shows up in the transcript.
-transcript=$( { sleep 0.5; printf 'set inter active\r'; sleep 0.3; printf 'get inter\r'; sleep 0.3; printf 'exit\r'; } |
-  timeout 10 script -qfec "redis-cli -p $port" /dev/null 2>&1 | tr -d '\r')
-if grep -q "active" <<<"$transcript" && grep -q "OK" <<<"$transcript" && ! grep -qi "err" <<<"$transcript"; then
+# Interactive redis-cli in a real terminal (tmux): it queries COMMAND DOCS at
+# start; any error there or in the session shows up on the screen.
+sock=$(mktemp -u /tmp/twinkv-tmux.XXXXXX)  # short: unix socket paths are limited
+screen() { tmux -S "$sock" capture-pane -p 2>/dev/null; }
+wait_screen() {  # pattern: poll the screen for up to 10 s
+  for _ in $(seq 1 100); do grep -q "$1" <<<"$(screen)" && return 0; sleep 0.1; done
+  return 1
+}
+TERM=xterm tmux -S "$sock" new-session -d -x 120 -y 20 "redis-cli -p $port"
+if wait_screen "127.0.0.1:$port>"; then
+  tmux -S "$sock" send-keys "set inter active" Enter
+  wait_screen "^OK" && tmux -S "$sock" send-keys "get inter" Enter
+  wait_screen '"active"'
+fi
+transcript=$(screen)
+tmux -S "$sock" kill-server 2>/dev/null
+if grep -q '^OK' <<<"$transcript" && grep -q '"active"' <<<"$transcript" &&
+   ! grep -qi "err" <<<"$transcript"; then
   echo "ok: interactive redis-cli"
 else
-  fail "interactive redis-cli transcript: $transcript"
+  fail "interactive redis-cli screen: $transcript"
 fi
 
 # redis-benchmark: every test runs and reports a rate, no errors.

@@ -1,0 +1,691 @@
+// The server and connection commands: PING ECHO SELECT QUIT DBSIZE FLUSHDB
+// FLUSHALL TIME, the COMMAND introspection family (what redis-cli 7 asks
+// for its hints), CONFIG, and the FLUSH subcommands of FUNCTION and SCRIPT
+// (answered so that tools resetting a server between tests work; twinkv has
+// no scripting).
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "core/command.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/engine.h"
+#include "core/errors.h"
+#include "core/glob.h"
+
+namespace twinkv {
+namespace {
+
+// Family-specific error strings, spelled as Redis 7.0 spells them. (char
+// arrays, not string_views: constants without relocated pointers.)
+constexpr char kInvalidCommandErr[] =
+    "ERR Invalid command specified";
+constexpr char kInvalidArgCountErr[] =
+    "ERR Invalid number of arguments specified for command";
+constexpr char kNoKeyArgsErr[] =
+    "ERR The command has no key arguments";
+constexpr char kFunctionFlushErr[] =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+constexpr char kFunctionFlushArgsErr[] =
+    "ERR unknown subcommand or wrong number of arguments for 'flush'. Try "
+    "FUNCTION HELP.";
+constexpr char kScriptFlushErr[] =
+    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+constexpr char kNoConfigFileErr[] =
+    "ERR The server is running without a config file";
+constexpr char kRewriteUnsupportedErr[] =
+    "ERR Rewriting config file: not supported by twinkv";
+
+// Redis's addReplyHelp: the header line, the given lines, then HELP, all as
+// status replies.
+void ReplyHelp(ReplyWriter& reply, absl::string_view container,
+               std::initializer_list<absl::string_view> lines) {
+  reply.ArrayHeader(lines.size() + 3);
+  reply.Status(absl::StrCat(container,
+                            " <subcommand> [<arg> [value] [opt] ...]. "
+                            "Subcommands are:"));
+  for (absl::string_view line : lines) reply.Status(line);
+  reply.Status("HELP");
+  reply.Status("    Prints this help.");
+}
+
+bool IsFlushMode(absl::string_view arg) {
+  return absl::EqualsIgnoreCase(arg, "async") || absl::EqualsIgnoreCase(arg, "sync");
+}
+
+// ---- Connection and keyspace commands. ----
+
+void PingCommand(CommandContext& ctx, ArgList args) {
+  if (args.size() > 2) {
+    ctx.reply.Error(WrongArgsError("ping"));
+  } else if (args.size() == 1) {
+    ctx.reply.Status("PONG");
+  } else {
+    ctx.reply.Bulk(args[1]);
+  }
+}
+
+void EchoCommand(CommandContext& ctx, ArgList args) { ctx.reply.Bulk(args[1]); }
+
+void SelectCommand(CommandContext& ctx, ArgList args) {
+  int64_t index = 0;
+  if (!ParseStrictInt64(args[1], &index) || index < INT32_MIN ||
+      index > INT32_MAX) {
+    ctx.reply.Error(kNotIntegerErr);
+    return;
+  }
+  if (index < 0 || index >= ctx.engine.keyspace().size()) {
+    ctx.reply.Error(kDbIndexOutOfRangeErr);
+    return;
+  }
+  ctx.client.db_index = static_cast<int>(index);
+  ctx.reply.Ok();
+}
+
+void QuitCommand(CommandContext& ctx, ArgList) {
+  ctx.reply.Ok();
+  ctx.client.close_after_reply = true;
+}
+
+void DbSizeCommand(CommandContext& ctx, ArgList) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.db().size()));
+}
+
+// FLUSHDB/FLUSHALL take one optional ASYNC|SYNC; both flush synchronously
+// here (the keyspace is freed in the loop either way).
+bool CheckFlushArgs(CommandContext& ctx, ArgList args) {
+  if (args.size() > 2 || (args.size() == 2 && !IsFlushMode(args[1]))) {
+    ctx.reply.Error(kSyntaxErr);
+    return false;
+  }
+  return true;
+}
+
+void FlushDbCommand(CommandContext& ctx, ArgList args) {
+  if (!CheckFlushArgs(ctx, args)) return;
+  ctx.db().Clear();
+  ctx.reply.Ok();
+}
+
+void FlushAllCommand(CommandContext& ctx, ArgList args) {
+  if (!CheckFlushArgs(ctx, args)) return;
+  ctx.engine.keyspace().Clear();
+  ctx.reply.Ok();
+}
+
+void TimeCommand(CommandContext& ctx, ArgList) {
+  // The runtime's wall clock, never the system's: in simulation TIME
+  // follows virtual time and its jumps.
+  int64_t micros = absl::ToUnixMicros(ctx.engine.runtime().clock().Now());
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(absl::StrCat(seconds));
+  ctx.reply.Bulk(absl::StrCat(rest));
+}
+
+// ---- COMMAND. ----
+
+// Flag names in the order Redis 7.0 prints them.
+struct FlagName {
+  uint32_t bit;
+  char name[16];
+};
+constexpr FlagName kFlagNames[] = {
+    {kCmdWrite, "write"},          {kCmdReadOnly, "readonly"},
+    {kCmdDenyOom, "denyoom"},      {kCmdAdmin, "admin"},
+    {kCmdPubSub, "pubsub"},        {kCmdNoScript, "noscript"},
+    {kCmdBlocking, "blocking"},    {kCmdLoading, "loading"},
+    {kCmdStale, "stale"},          {kCmdSkipMonitor, "skip_monitor"},
+    {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+    {kCmdNoAuth, "no_auth"},       {kCmdMayReplicate, "may_replicate"},
+    {kCmdNoMulti, "no_multi"},     {kCmdAllowBusy, "allow_busy"},
+};
+
+std::vector<absl::string_view> FlagNames(uint32_t flags) {
+  std::vector<absl::string_view> names;
+  for (const FlagName& f : kFlagNames) {
+    if (flags & f.bit) names.push_back(f.name);
+  }
+  return names;
+}
+
+// Key-spec flags. The rows carry no per-key access flags, so they are
+// derived from the command flags: what a write command does to its keys is
+// reported as the general "RW update", a read as "RO access".
+std::vector<absl::string_view> KeySpecFlags(const CommandSpec& spec) {
+  if (spec.flags & kCmdWrite) return {"RW", "update"};
+  if (spec.flags & kCmdReadOnly) return {"RO", "access"};
+  return {"RO"};
+}
+
+void WriteKeySpecs(ReplyWriter& reply, const CommandSpec& spec) {
+  if (spec.first_key <= 0) {
+    reply.SetHeader(0);
+    return;
+  }
+  reply.SetHeader(1);
+  reply.MapHeader(3);
+  reply.Bulk("flags");
+  std::vector<absl::string_view> flags = KeySpecFlags(spec);
+  reply.SetHeader(flags.size());
+  for (absl::string_view f : flags) reply.Status(f);
+  reply.Bulk("begin_search");
+  reply.MapHeader(2);
+  reply.Bulk("type");
+  reply.Bulk("index");
+  reply.Bulk("spec");
+  reply.MapHeader(1);
+  reply.Bulk("index");
+  reply.Integer(spec.first_key);
+  reply.Bulk("find_keys");
+  reply.MapHeader(2);
+  reply.Bulk("type");
+  reply.Bulk("range");
+  reply.Bulk("spec");
+  reply.MapHeader(3);
+  reply.Bulk("lastkey");
+  // Relative to the first key; negative counts from the end of argv.
+  reply.Integer(spec.last_key >= 0 ? spec.last_key - spec.first_key
+                                   : spec.last_key);
+  reply.Bulk("keystep");
+  reply.Integer(spec.key_step);
+  reply.Bulk("limit");
+  reply.Integer(0);
+}
+
+// One entry of COMMAND / COMMAND INFO, Redis 7.0's ten fields.
+void WriteCommandInfo(ReplyWriter& reply, const CommandSpec& spec) {
+  reply.ArrayHeader(10);
+  reply.Bulk(spec.full_name);
+  reply.Integer(spec.arity);
+  std::vector<absl::string_view> flags = FlagNames(spec.flags);
+  reply.SetHeader(flags.size());
+  for (absl::string_view f : flags) reply.Status(f);
+  reply.Integer(spec.first_key);
+  reply.Integer(spec.last_key);
+  reply.Integer(spec.key_step);
+  reply.SetHeader(spec.acl_categories.size());
+  for (const std::string& c : spec.acl_categories) reply.Status(c);
+  reply.SetHeader(0);  // tips
+  WriteKeySpecs(reply, spec);
+  // Redis writes "no subcommands" as an empty set, but a list of them as
+  // an array (they differ in RESP3).
+  if (spec.subcommands.empty()) {
+    reply.SetHeader(0);
+    return;
+  }
+  reply.ArrayHeader(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) {
+    WriteCommandInfo(reply, sub);
+  }
+}
+
+// One value of COMMAND DOCS: a map of summary, since, group, complexity
+// and, for a container, its subcommands' docs.
+void WriteCommandDocs(ReplyWriter& reply, const CommandSpec& spec) {
+  bool has_subs = !spec.subcommands.empty();
+  reply.MapHeader(4 + (has_subs ? 1 : 0));
+  reply.Bulk("summary");
+  reply.Bulk(spec.summary);
+  reply.Bulk("since");
+  reply.Bulk(spec.since);
+  reply.Bulk("group");
+  reply.Bulk(spec.group);
+  reply.Bulk("complexity");
+  reply.Bulk(spec.complexity);
+  if (has_subs) {
+    reply.Bulk("subcommands");
+    reply.MapHeader(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) {
+      reply.Bulk(sub.full_name);
+      WriteCommandDocs(reply, sub);
+    }
+  }
+}
+
+// Looks up "get" or "config|get" as COMMAND INFO/DOCS accept them.
+const CommandSpec* LookupByFullName(const CommandTable& table,
+                                    absl::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == absl::string_view::npos) return table.Find(name);
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  if (parent == nullptr) return nullptr;
+  return CommandTable::FindSubcommand(*parent, name.substr(bar + 1));
+}
+
+void CommandCommand(CommandContext& ctx, ArgList) {
+  const CommandTable& table = ctx.engine.commands();
+  ctx.reply.ArrayHeader(table.size());
+  for (const auto& row : table.all()) WriteCommandInfo(ctx.reply, *row);
+}
+
+void CommandCountCommand(CommandContext& ctx, ArgList) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.engine.commands().size()));
+}
+
+void CommandInfoCommand(CommandContext& ctx, ArgList args) {
+  if (args.size() == 2) {
+    CommandCommand(ctx, args);
+    return;
+  }
+  const CommandTable& table = ctx.engine.commands();
+  ctx.reply.ArrayHeader(args.size() - 2);
+  for (size_t i = 2; i < args.size(); ++i) {
+    const CommandSpec* spec = LookupByFullName(table, args[i]);
+    if (spec == nullptr) {
+      ctx.reply.Null();
+    } else {
+      WriteCommandInfo(ctx.reply, *spec);
+    }
+  }
+}
+
+void CommandDocsCommand(CommandContext& ctx, ArgList args) {
+  const CommandTable& table = ctx.engine.commands();
+  std::vector<const CommandSpec*> specs;
+  if (args.size() == 2) {
+    for (const auto& row : table.all()) specs.push_back(row.get());
+  } else {
+    for (size_t i = 2; i < args.size(); ++i) {
+      const CommandSpec* spec = LookupByFullName(table, args[i]);
+      if (spec != nullptr) specs.push_back(spec);
+    }
+  }
+  ctx.reply.MapHeader(specs.size());
+  for (const CommandSpec* spec : specs) {
+    ctx.reply.Bulk(spec->full_name);
+    WriteCommandDocs(ctx.reply, *spec);
+  }
+}
+
+bool HasAclCategory(const CommandSpec& spec, absl::string_view category) {
+  for (const std::string& c : spec.acl_categories) {
+    absl::string_view name = c;
+    if (absl::StartsWith(name, "@")) name.remove_prefix(1);
+    if (absl::EqualsIgnoreCase(name, category)) return true;
+  }
+  return false;
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN glob]:
+// names of commands and subcommands ("config|get").
+void CommandListCommand(CommandContext& ctx, ArgList args) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern };
+  Filter filter = Filter::kNone;
+  absl::string_view value;
+  if (args.size() == 5 && absl::EqualsIgnoreCase(args[2], "filterby")) {
+    value = args[4];
+    if (absl::EqualsIgnoreCase(args[3], "module")) {
+      filter = Filter::kModule;
+    } else if (absl::EqualsIgnoreCase(args[3], "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (absl::EqualsIgnoreCase(args[3], "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      ctx.reply.Error(kSyntaxErr);
+      return;
+    }
+  } else if (args.size() != 2) {
+    ctx.reply.Error(kSyntaxErr);
+    return;
+  }
+  std::vector<absl::string_view> names;
+  auto consider = [&](const CommandSpec& spec) {
+    bool keep = false;
+    switch (filter) {
+      case Filter::kNone:
+        keep = true;
+        break;
+      case Filter::kModule:
+        keep = false;  // no modules
+        break;
+      case Filter::kAclCat:
+        keep = HasAclCategory(spec, value);
+        break;
+      case Filter::kPattern:
+        keep = GlobMatch(value, spec.full_name, /*nocase=*/true);
+        break;
+    }
+    if (keep) names.push_back(spec.full_name);
+  };
+  for (const auto& row : ctx.engine.commands().all()) {
+    consider(*row);
+    for (const CommandSpec& sub : row->subcommands) consider(sub);
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (absl::string_view name : names) ctx.reply.Bulk(name);
+}
+
+// The spec and key positions of the command in args[2..], or an error
+// already replied (returns nullptr).
+const CommandSpec* ResolveForGetKeys(CommandContext& ctx, ArgList args,
+                                     std::vector<int>* keys) {
+  ArgList command = args.subspan(2);
+  const CommandSpec* spec = ctx.engine.commands().Find(command[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
+    spec = CommandTable::FindSubcommand(*spec, command[1]);
+  }
+  if (spec == nullptr) {
+    ctx.reply.Error(kInvalidCommandErr);
+    return nullptr;
+  }
+  if (!spec->AcceptsArgCount(command.size())) {
+    ctx.reply.Error(kInvalidArgCountErr);
+    return nullptr;
+  }
+  *keys = CommandKeyPositions(*spec, command);
+  if (keys->empty()) {
+    ctx.reply.Error(kNoKeyArgsErr);
+    return nullptr;
+  }
+  return spec;
+}
+
+void CommandGetKeysCommand(CommandContext& ctx, ArgList args) {
+  std::vector<int> keys;
+  if (ResolveForGetKeys(ctx, args, &keys) == nullptr) return;
+  ctx.reply.ArrayHeader(keys.size());
+  for (int k : keys) ctx.reply.Bulk(args[2 + k]);
+}
+
+void CommandGetKeysAndFlagsCommand(CommandContext& ctx, ArgList args) {
+  std::vector<int> keys;
+  const CommandSpec* spec = ResolveForGetKeys(ctx, args, &keys);
+  if (spec == nullptr) return;
+  std::vector<absl::string_view> flags = KeySpecFlags(*spec);
+  ctx.reply.ArrayHeader(keys.size());
+  for (int k : keys) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(args[2 + k]);
+    ctx.reply.SetHeader(flags.size());
+    for (absl::string_view f : flags) ctx.reply.Status(f);
+  }
+}
+
+void CommandHelpCommand(CommandContext& ctx, ArgList) {
+  ReplyHelp(ctx.reply, "COMMAND",
+            {"(no subcommand)",
+             "    Return details about all Redis commands.",
+             "COUNT",
+             "    Return the total number of commands in this Redis server.",
+             "LIST",
+             "    Return a list of all commands in this Redis server.",
+             "INFO [<command-name> ...]",
+             "    Return details about multiple Redis commands.",
+             "    If no command names are given, documentation details for "
+             "all",
+             "    commands are returned.",
+             "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple Redis commands.",
+             "    If no command names are given, documentation details for "
+             "all",
+             "    commands are returned.",
+             "GETKEYS <full-command>",
+             "    Return the keys from a full Redis command.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full Redis "
+             "command."});
+}
+
+// ---- CONFIG. ----
+
+void ConfigGetCommand(CommandContext& ctx, ArgList args) {
+  std::vector<std::pair<std::string, std::string>> found =
+      ctx.engine.config_table().GetMany(args.subspan(2));
+  ctx.reply.MapHeader(found.size());
+  for (const auto& [name, value] : found) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(value);
+  }
+}
+
+// Redis's islocalClient: a Unix socket or the loopback address.
+bool IsLocalPeer(absl::string_view peer) {
+  return peer.empty() || absl::StartsWith(peer, "/") ||
+         absl::StartsWith(peer, "127.0.0.1:") ||
+         absl::StartsWith(peer, "[::1]:") || absl::StartsWith(peer, "::1:");
+}
+
+void ConfigSetCommand(CommandContext& ctx, ArgList args) {
+  if (args.size() % 2 != 0) {
+    ctx.reply.Error(kSyntaxErr);
+    return;
+  }
+  std::vector<std::pair<absl::string_view, absl::string_view>> pairs;
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    pairs.emplace_back(args[i], args[i + 1]);
+  }
+  absl::Status status = ctx.engine.config_table().SetAtRuntime(
+      pairs, IsLocalPeer(ctx.client.peer));
+  if (!status.ok()) {
+    ctx.reply.Error(status.message());
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+void ConfigResetStatCommand(CommandContext& ctx, ArgList) {
+  ctx.engine.stats() = EngineStats();
+  ctx.reply.Ok();
+}
+
+void ConfigRewriteCommand(CommandContext& ctx, ArgList) {
+  // Rewriting needs the runtime's files and the original text; until the
+  // server keeps them, say so rather than pretend.
+  if (ctx.engine.config().config_file.empty()) {
+    ctx.reply.Error(kNoConfigFileErr);
+  } else {
+    ctx.reply.Error(kRewriteUnsupportedErr);
+  }
+}
+
+void ConfigHelpCommand(CommandContext& ctx, ArgList) {
+  ReplyHelp(ctx.reply, "CONFIG",
+            {"GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and "
+             "their values.",
+             "SET <directive> <value>",
+             "    Set the configuration <directive> to <value>.",
+             "RESETSTAT",
+             "    Reset statistics reported by the INFO command.",
+             "REWRITE",
+             "    Rewrite the configuration file."});
+}
+
+// ---- FUNCTION and SCRIPT: no scripting, so flushing succeeds trivially. ----
+
+void FunctionFlushCommand(CommandContext& ctx, ArgList args) {
+  if (args.size() > 3) {
+    ctx.reply.Error(kFunctionFlushArgsErr);
+  } else if (args.size() == 3 && !IsFlushMode(args[2])) {
+    ctx.reply.Error(kFunctionFlushErr);
+  } else {
+    ctx.reply.Ok();
+  }
+}
+
+void FunctionHelpCommand(CommandContext& ctx, ArgList) {
+  ReplyHelp(ctx.reply, "FUNCTION",
+            {"FLUSH [ASYNC|SYNC]", "    Delete all the libraries."});
+}
+
+void ScriptFlushCommand(CommandContext& ctx, ArgList args) {
+  if (args.size() > 3 || (args.size() == 3 && !IsFlushMode(args[2]))) {
+    ctx.reply.Error(kScriptFlushErr);
+  } else {
+    ctx.reply.Ok();
+  }
+}
+
+void ScriptHelpCommand(CommandContext& ctx, ArgList) {
+  ReplyHelp(ctx.reply, "SCRIPT",
+            {"FLUSH [ASYNC|SYNC]",
+             "    Flush the Lua scripts cache. Very dangerous on replicas."});
+}
+
+// ---- Rows. ----
+
+CommandSpec Row(std::string name, int arity, uint32_t flags,
+                CommandHandler handler, std::string summary,
+                std::string since, std::string group, std::string complexity,
+                std::vector<std::string> acl) {
+  CommandSpec spec;
+  spec.name = std::move(name);
+  spec.arity = arity;
+  spec.flags = flags;
+  spec.handler = handler;
+  spec.summary = std::move(summary);
+  spec.since = std::move(since);
+  spec.group = std::move(group);
+  spec.complexity = std::move(complexity);
+  spec.acl_categories = std::move(acl);
+  return spec;
+}
+
+constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
+constexpr uint32_t kConfigFlags =
+    kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr char kHelpSummary[] =
+    "Show helpful text about the different subcommands";
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable& table) {
+  const std::vector<std::string> kConnFast = {"@fast", "@connection"};
+  const std::vector<std::string> kDangerousWrite = {"@keyspace", "@write",
+                                                    "@slow", "@dangerous"};
+  const std::vector<std::string> kAdmin = {"@admin", "@slow", "@dangerous"};
+  const std::vector<std::string> kSlowConn = {"@slow", "@connection"};
+  const std::vector<std::string> kSlowScripting = {"@slow", "@scripting"};
+
+  table.Add(Row("ping", -1, kCmdFast, PingCommand, "Ping the server", "1.0.0",
+                "connection", "O(1)", kConnFast));
+  table.Add(Row("echo", 2, kLoadingStale | kCmdFast, EchoCommand,
+                "Echo the given string", "1.0.0", "connection", "O(1)",
+                kConnFast));
+  table.Add(Row("select", 2, kLoadingStale | kCmdFast, SelectCommand,
+                "Change the selected database for the current connection",
+                "1.0.0", "connection", "O(1)", kConnFast));
+  table.Add(Row("quit", -1,
+                kCmdNoScript | kLoadingStale | kCmdFast | kCmdNoAuth |
+                    kCmdAllowBusy,
+                QuitCommand, "Close the connection", "1.0.0", "connection",
+                "O(1)", kConnFast));
+  table.Add(Row("dbsize", 1, kCmdReadOnly | kCmdFast, DbSizeCommand,
+                "Return the number of keys in the selected database", "1.0.0",
+                "server", "O(1)", {"@keyspace", "@read", "@fast"}));
+  table.Add(Row("flushdb", -1, kCmdWrite, FlushDbCommand,
+                "Remove all keys from the current database", "1.0.0",
+                "server",
+                "O(N) where N is the number of keys in the selected database",
+                kDangerousWrite));
+  table.Add(Row("flushall", -1, kCmdWrite, FlushAllCommand,
+                "Remove all keys from all databases", "1.0.0", "server",
+                "O(N) where N is the total number of keys in all databases",
+                kDangerousWrite));
+  table.Add(Row("time", 1, kLoadingStale | kCmdFast, TimeCommand,
+                "Return the current server time", "2.6.0", "server", "O(1)",
+                {"@fast"}));
+
+  CommandSpec command =
+      Row("command", -1, kLoadingStale, CommandCommand,
+          "Get array of Redis command details", "2.8.13", "server",
+          "O(N) where N is the total number of Redis commands", kSlowConn);
+  command.subcommands = {
+      Row("count", 2, kLoadingStale, CommandCountCommand,
+          "Get total number of Redis commands", "2.8.13", "server", "O(1)",
+          kSlowConn),
+      Row("list", -2, kLoadingStale, CommandListCommand,
+          "Get an array of Redis command names", "7.0.0", "server",
+          "O(N) where N is the total number of Redis commands", kSlowConn),
+      Row("info", -2, kLoadingStale, CommandInfoCommand,
+          "Get array of specific Redis command details, or all when no "
+          "argument is given.",
+          "2.8.13", "server",
+          "O(N) where N is the number of commands to look up", kSlowConn),
+      Row("docs", -2, kLoadingStale, CommandDocsCommand,
+          "Get array of specific Redis command documentation", "7.0.0",
+          "server", "O(N) where N is the number of commands to look up",
+          kSlowConn),
+      Row("getkeys", -4, kLoadingStale, CommandGetKeysCommand,
+          "Extract keys given a full Redis command", "2.8.13", "server",
+          "O(N) where N is the number of arguments to the command",
+          kSlowConn),
+      Row("getkeysandflags", -4, kLoadingStale, CommandGetKeysAndFlagsCommand,
+          "Extract keys and access flags given a full Redis command", "7.0.0",
+          "server", "O(N) where N is the number of arguments to the command",
+          kSlowConn),
+      Row("help", 2, kLoadingStale, CommandHelpCommand,
+          std::string(kHelpSummary), "5.0.0", "server", "O(1)", kSlowConn),
+  };
+  table.Add(std::move(command));
+
+  CommandSpec config =
+      Row("config", -2, 0, nullptr,
+          "A container for server configuration commands", "2.0.0", "server",
+          "Depends on subcommand.", {"@slow"});
+  config.subcommands = {
+      Row("get", -3, kConfigFlags, ConfigGetCommand,
+          "Get the values of configuration parameters", "2.0.0", "server",
+          "O(N) when N is the number of configuration parameters provided",
+          kAdmin),
+      Row("set", -4, kConfigFlags, ConfigSetCommand,
+          "Set configuration parameters to the given values", "2.0.0",
+          "server",
+          "O(N) when N is the number of configuration parameters provided",
+          kAdmin),
+      Row("resetstat", 2, kConfigFlags, ConfigResetStatCommand,
+          "Reset the stats returned by INFO", "2.0.0", "server", "O(1)",
+          kAdmin),
+      Row("rewrite", 2, kConfigFlags, ConfigRewriteCommand,
+          "Rewrite the configuration file with the in memory configuration",
+          "2.8.0", "server", "O(1)", kAdmin),
+      Row("help", 2, kLoadingStale, ConfigHelpCommand,
+          std::string(kHelpSummary), "5.0.0", "server", "O(1)", {"@slow"}),
+  };
+  table.Add(std::move(config));
+
+  CommandSpec function =
+      Row("function", -2, 0, nullptr, "A container for function commands",
+          "7.0.0", "scripting", "Depends on subcommand.", {"@slow"});
+  function.subcommands = {
+      Row("flush", -2, kCmdWrite | kCmdNoScript, FunctionFlushCommand,
+          "Deleting all functions", "7.0.0", "scripting",
+          "O(N) where N is the number of functions deleted",
+          {"@write", "@slow", "@scripting"}),
+      Row("help", 2, kLoadingStale, FunctionHelpCommand,
+          std::string(kHelpSummary), "7.0.0", "scripting", "O(1)",
+          kSlowScripting),
+  };
+  table.Add(std::move(function));
+
+  CommandSpec script =
+      Row("script", -2, 0, nullptr,
+          "A container for Lua scripts management commands", "2.6.0",
+          "scripting", "Depends on subcommand.", {"@slow"});
+  script.subcommands = {
+      Row("flush", -2, kCmdNoScript, ScriptFlushCommand,
+          "Remove all the scripts from the script cache.", "2.6.0",
+          "scripting", "O(N) with N being the number of scripts in cache",
+          kSlowScripting),
+      Row("help", 2, kLoadingStale, ScriptHelpCommand,
+          std::string(kHelpSummary), "5.0.0", "scripting", "O(1)",
+          kSlowScripting),
+  };
+  table.Add(std::move(script));
+}
+
+}  // namespace twinkv
