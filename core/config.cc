@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/numbers.h"
+
 #include <climits>
 #include <cstdint>
 #include <functional>
@@ -55,7 +57,7 @@ absl::StatusOr<int64_t> ParseBounded(absl::string_view s, int64_t lo,
     absl::StatusOr<int64_t> m = ParseMemory(s);
     if (!m.ok()) return Invalid("argument must be a memory value");
     v = *m;
-  } else if (!ParseStrictInt64(s, &v)) {
+  } else if (!ParseInt64(s, &v)) {
     return Invalid("argument couldn't be parsed into an integer");
   }
   if (v < lo || v > hi) return Invalid(RangeError(lo, hi));
@@ -692,40 +694,6 @@ std::string FatalError(absl::string_view where, absl::string_view line,
 
 struct ConfigTable::Param : ParamDef {};
 
-bool ParseStrictInt64(absl::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  bool negative = false;
-  size_t i = 0;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] == '0') {
-    // Only "0" itself may start with a zero.
-    if (s.size() == 1) {
-      *out = 0;
-      return true;
-    }
-    return false;
-  }
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (negative) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
 
 absl::StatusOr<int64_t> ParseMemory(absl::string_view s) {
   size_t digits = 0;

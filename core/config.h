@@ -174,11 +174,6 @@ absl::StatusOr<std::vector<std::string>> SplitArgs(absl::string_view line);
 // INT64_MAX.
 absl::StatusOr<int64_t> ParseMemory(absl::string_view s);
 
-// Parses a decimal integer exactly as Redis's string2ll: an optional '-',
-// no '+', no spaces, no leading zeros ("0" itself is fine, "-0" is not),
-// no overflow. Returns false on anything else.
-bool ParseStrictInt64(absl::string_view s, int64_t* out);
-
 // Redis's sdscatrepr: `s` in double quotes with \\, \", \n, \r, \t, \a,
 // \b escaped and other unprintable bytes as \xHH.
 std::string QuoteRepr(absl::string_view s);

@@ -19,6 +19,7 @@
 #include "core/db.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/numbers.h"
 #include "core/glob.h"
 
 namespace twinkv {
@@ -77,7 +78,7 @@ void EchoCommand(CommandContext& ctx, ArgList args) { ctx.reply.Bulk(args[1]); }
 
 void SelectCommand(CommandContext& ctx, ArgList args) {
   int64_t index = 0;
-  if (!ParseStrictInt64(args[1], &index) || index < INT32_MIN ||
+  if (!ParseInt64(args[1], &index) || index < INT32_MIN ||
       index > INT32_MAX) {
     ctx.reply.Error(kNotIntegerErr);
     return;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/numbers.h"
 #include "core/resp/reply_writer.h"
 #include "core/resp/request_parser.h"
 
@@ -363,7 +364,7 @@ ReplyDecoder::Result ReplyDecoder::Decode(absl::string_view input, Reply* out) {
         break;
       case ':':
         value.type = Reply::Type::kInteger;
-        if (!ParseRedisInt64(line, &value.integer)) {
+        if (!ParseInt64(line, &value.integer)) {
           return Fail("Protocol error: invalid integer");
         }
         break;
@@ -393,7 +394,7 @@ ReplyDecoder::Result ReplyDecoder::Decode(absl::string_view input, Reply* out) {
       case '!':
       case '=': {
         int64_t len = 0;
-        if (!ParseRedisInt64(line, &len) || len < -1 ||
+        if (!ParseInt64(line, &len) || len < -1 ||
             (len == -1 && type != '$') || len > kMaxBulkLen) {
           return Fail("Protocol error: invalid bulk length");
         }
@@ -422,7 +423,7 @@ ReplyDecoder::Result ReplyDecoder::Decode(absl::string_view input, Reply* out) {
       case '>':
       case '|': {
         int64_t len = 0;
-        if (!ParseRedisInt64(line, &len) || len < -1 ||
+        if (!ParseInt64(line, &len) || len < -1 ||
             (len == -1 && type != '*') || len > kMaxAggregateLen) {
           return Fail("Protocol error: invalid aggregate length");
         }

@@ -1,5 +1,7 @@
 #include "core/resp/request_parser.h"
 
+#include "core/numbers.h"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -34,39 +36,6 @@ int HexValue(char c) {
 
 }  // namespace
 
-bool ParseRedisInt64(absl::string_view s, int64_t* out) {
-  // Same grammar as Redis's string2ll(), so "*01" or "$+3" fail here exactly
-  // when they fail in Redis.
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *out = 0;
-    return true;
-  }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (negative) {
-    if (v > uint64_t{1} << 63) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
 
 size_t RequestParser::bulk_bytes_pending() const {
   if (failed_ || bulk_len_ < 0) return 0;
@@ -296,7 +265,7 @@ RequestParser::Result RequestParser::ParseMultibulk(absl::string_view input) {
     if (r != kCommand) return r;
     int64_t n = 0;
     if (input[cr + 1] != '\n' ||
-        !ParseRedisInt64(input.substr(1, cr - 1), &n) ||
+        !ParseInt64(input.substr(1, cr - 1), &n) ||
         n > limits_.max_multibulk_len) {
       return Fail("Protocol error: invalid multibulk length");
     }
@@ -329,7 +298,7 @@ RequestParser::Result RequestParser::ParseMultibulk(absl::string_view input) {
       }
       int64_t len = 0;
       if (input[cr + 1] != '\n' ||
-          !ParseRedisInt64(input.substr(pos_ + 1, cr - pos_ - 1), &len) ||
+          !ParseInt64(input.substr(pos_ + 1, cr - pos_ - 1), &len) ||
           len < 0 || len > limits_.max_bulk_len) {
         return Fail("Protocol error: invalid bulk length");
       }

@@ -82,11 +82,6 @@ struct RequestLimits {
   bool unauthenticated = false;
 };
 
-// Parses a decimal int64 exactly as Redis's string2ll() does: an optional
-// '-', no '+', no spaces, no leading zeros ("0" alone is fine, "-0" is not),
-// at most 20 bytes, no overflow. Returns false if `s` is not such a number.
-bool ParseRedisInt64(absl::string_view s, int64_t* out);
-
 class RequestParser {
  public:
   enum Result {

@@ -2,6 +2,7 @@
 // CONFIG GET globbing and CONFIG SET semantics, with Redis 7.0's wording.
 
 #include "core/config.h"
+#include "core/numbers.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -133,7 +134,7 @@ TEST(QuoteReprTest, EscapesLikeSdsCatRepr) {
   EXPECT_EQ(QuoteRepr(std::string("\x01\xff", 2)), "\"\\x01\\xff\"");
 }
 
-// ---- ParseMemory / ParseStrictInt64. ----
+// ---- ParseMemory. ----
 
 TEST(ParseMemoryTest, Units) {
   EXPECT_EQ(*ParseMemory("100"), 100);
@@ -174,36 +175,6 @@ RC_GTEST_PROP(ParseMemoryProperty, MatchesModel, ()) {
   } else {
     RC_ASSERT(!v.ok());
   }
-}
-
-TEST(ParseStrictInt64Test, AcceptsCanonicalIntegers) {
-  int64_t v = 1;
-  EXPECT_TRUE(ParseStrictInt64("0", &v));
-  EXPECT_EQ(v, 0);
-  EXPECT_TRUE(ParseStrictInt64("-17", &v));
-  EXPECT_EQ(v, -17);
-  EXPECT_TRUE(ParseStrictInt64("9223372036854775807", &v));
-  EXPECT_EQ(v, INT64_MAX);
-  EXPECT_TRUE(ParseStrictInt64("-9223372036854775808", &v));
-  EXPECT_EQ(v, INT64_MIN);
-}
-
-TEST(ParseStrictInt64Test, RejectsWhatString2llRejects) {
-  int64_t v = 0;
-  for (absl::string_view bad :
-       {"", "-", "+1", " 1", "1 ", "01", "-0", "00", "1.0", "0x10", "1e3",
-        "9223372036854775808", "-9223372036854775809", "abc"}) {
-    EXPECT_FALSE(ParseStrictInt64(bad, &v)) << bad;
-  }
-}
-
-RC_GTEST_PROP(ParseStrictInt64Property, RoundTripsEveryInt64, (int64_t n)) {
-  int64_t v = 0;
-  RC_ASSERT(ParseStrictInt64(absl::StrCat(n), &v));
-  RC_ASSERT(v == n);
-  RC_ASSERT(!ParseStrictInt64(absl::StrCat("+", n), &v));
-  RC_ASSERT(!ParseStrictInt64(absl::StrCat(" ", n), &v));
-  if (n > 0) RC_ASSERT(!ParseStrictInt64(absl::StrCat("0", n), &v));
 }
 
 // ---- Defaults and CONFIG GET. ----

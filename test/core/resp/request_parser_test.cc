@@ -36,23 +36,6 @@ std::string ErrorOf(absl::string_view stream,
   return run.failed ? run.error : "";
 }
 
-TEST(ParseRedisInt64, FollowsString2ll) {
-  int64_t v = 7;
-  EXPECT_TRUE(ParseRedisInt64("0", &v));
-  EXPECT_EQ(v, 0);
-  EXPECT_TRUE(ParseRedisInt64("-12", &v));
-  EXPECT_EQ(v, -12);
-  EXPECT_TRUE(ParseRedisInt64("9223372036854775807", &v));
-  EXPECT_EQ(v, INT64_MAX);
-  EXPECT_TRUE(ParseRedisInt64("-9223372036854775808", &v));
-  EXPECT_EQ(v, INT64_MIN);
-  for (const char* bad : {"", "-", "-0", "01", "+1", " 1", "1 ", "1a",
-                          "9223372036854775808", "-9223372036854775809",
-                          "99999999999999999999", "123456789012345678901"}) {
-    EXPECT_FALSE(ParseRedisInt64(bad, &v)) << bad;
-  }
-}
-
 TEST(RequestParser, MultibulkCommand) {
   RequestParser p;
   std::string in = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
