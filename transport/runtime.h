@@ -120,7 +120,8 @@ class Stream {
   // Waits until at least one byte is available (or an error), copies up to
   // buf.size() bytes into `buf` (which must stay valid until the callback)
   // and calls done(kOk, n) with n >= 1; or done(error, 0). A clean EOF is
-  // kClosed.
+  // kClosed. After a reset, bytes that had already arrived are still
+  // returned before kReset (as on Linux).
   virtual void Read(absl::Span<char> buf, ReadCallback done) = 0;
 
   // Writes all of `data` (which must stay valid until the callback), then
