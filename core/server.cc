@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/fault_points.h"
 #include "core/resp/request_parser.h"
 #include "core/resp/reply_writer.h"
 
@@ -61,6 +62,17 @@ class InputBuffer {
     }
   }
 
+  // Moves the pending bytes into an allocation of exactly their size (none
+  // when empty), for kFaultServerCompactInput.
+  void Reallocate() {
+    const size_t n = end_ - begin_;
+    std::unique_ptr<char[]> exact(n > 0 ? new char[n] : nullptr);
+    if (n > 0) memcpy(exact.get(), data_.get() + begin_, n);
+    data_ = std::move(exact);
+    capacity_ = end_ = n;
+    begin_ = 0;
+  }
+
  private:
   absl::Span<char> Tail() {
     return absl::Span<char>(data_.get() + end_, capacity_ - end_);
@@ -92,6 +104,12 @@ class Server::Connection {
     client_.local = stream_->LocalName();
   }
 
+  ~Connection() {
+    if (read_pause_timer_ != 0) {
+      server_.runtime_.executor().Cancel(read_pause_timer_);
+    }
+  }
+
   void Start() { ReadMore(); }
 
   // Shutdown: no more reads; close once what was already produced is sent.
@@ -107,14 +125,27 @@ class Server::Connection {
 
  private:
   void ReadMore() {
-    if (read_in_flight_ || finished_ || draining_ || client_.close_after_reply)
+    if (read_in_flight_ || read_pause_timer_ != 0 || finished_ || draining_ ||
+        client_.close_after_reply)
       return;
     if (out_.size() + writing_.size() > kMaxPendingOutput) return;
+    Runtime& runtime = server_.runtime_;
+    if (runtime.Buggify(kFaultServerReadPause)) {
+      read_pause_timer_ = runtime.executor().Schedule(
+          absl::Milliseconds(1 + runtime.random().Uniform(20)), [this] {
+            read_pause_timer_ = 0;
+            ReadMore();
+          });
+      return;
+    }
     size_t want = kReadChunk;
     if (size_t pending = parser_.bulk_bytes_pending(); pending > want) {
       want = std::min(pending, kMaxReadChunk);
     }
     absl::Span<char> space = input_.Space(want);
+    if (runtime.Buggify(kFaultServerShortRead)) {
+      space = space.subspan(0, 1 + runtime.random().Uniform(7));
+    }
     read_in_flight_ = true;
     stream_->Read(space, [this](NetError error, size_t n) {
       read_in_flight_ = false;
@@ -133,8 +164,23 @@ class Server::Connection {
     if (draining_) return;
     input_.Commit(n);
     ProcessInput();
-    Flush();
+    if (server_.runtime_.Buggify(kFaultServerDeferFlush)) {
+      DeferFlush();
+    } else {
+      Flush();
+    }
     ReadMore();
+  }
+
+  // Flushes from a fresh task. The task runs before the one that would
+  // destroy this connection: Finish() posts that one later (FIFO).
+  void DeferFlush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    server_.runtime_.executor().Post([this] {
+      flush_posted_ = false;
+      Flush();
+    });
   }
 
   void ProcessInput() {
@@ -158,7 +204,11 @@ class Server::Connection {
                            "length: id=", client_.id, " addr=", client_.peer));
           client_.close_after_reply = true;
         }
-        input_.MaybeShrink();
+        if (server_.runtime_.Buggify(kFaultServerCompactInput)) {
+          input_.Reallocate();
+        } else {
+          input_.MaybeShrink();
+        }
         break;
       }
       // Protocol error: answer, then close once the answer is out.
@@ -178,6 +228,14 @@ class Server::Connection {
       return;
     }
     writing_.swap(out_);
+    if (writing_.size() >= 2 &&
+        server_.runtime_.Buggify(kFaultServerSplitWrite)) {
+      // The tail goes out with the next write (OnWritten flushes again).
+      const size_t cut =
+          1 + server_.runtime_.random().Uniform(writing_.size() - 1);
+      out_.assign(writing_, cut, std::string::npos);
+      writing_.resize(cut);
+    }
     write_in_flight_ = true;
     stream_->Write(writing_, [this](NetError error) {
       write_in_flight_ = false;
@@ -217,6 +275,8 @@ class Server::Connection {
   bool write_in_flight_ = false;
   bool draining_ = false;
   bool finished_ = false;
+  bool flush_posted_ = false;
+  TimerId read_pause_timer_ = 0;  // kFaultServerReadPause
 };
 
 Server::Server(Runtime& runtime, Engine& engine)

@@ -404,7 +404,7 @@ void FaultDriver::QueueNext() {
   const uint64_t epoch = epoch_;
   // Untraced: a replay of a record that stopped here has no next entry.
   world_.EnqueueUntraced(std::max(next->at, world_.now()), World::kNoNode,
-                         EventKind::kFault,
+                         EventKind::kFaultDriver,
                          [world, epoch] { world->RunFaultDriver(epoch); },
                          static_cast<uint64_t>(next->fault.kind));
 }

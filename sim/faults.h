@@ -190,6 +190,7 @@ class FaultDriver {
   // Applies the entry due now, records it and queues the next.
   void Fire(uint64_t epoch);
   void Stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
   const std::vector<ScheduledFault>& record() const { return record_; }
   std::vector<ScheduledFault> TakeRecord() { return std::move(record_); }
 

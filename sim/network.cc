@@ -1202,6 +1202,11 @@ void Fabric::HealAll() {
     link.cut = 0;
     link.black_hole = false;
   }
+  // Armed refusals and SYN losses are faults too; healed, connects work.
+  for (NodeFaults& f : node_faults_) {
+    f.refusals = 0;
+    f.syn_drops = 0;
+  }
   for (const auto& conn : Live()) {
     for (int side = 0; side < 2; ++side) {
       EndpointPtr e = End(conn, side);

@@ -129,7 +129,8 @@ class Fabric {
   // Cuts `n` off from every other node (symmetric).
   void Isolate(const Node& n);
   void Rejoin(const Node& n);
-  // Ends every partition and black hole; clogs end on their own.
+  // Ends every partition and black hole, and disarms pending connect
+  // refusals and SYN losses; clogs end on their own.
   void HealAll();
   bool IsCut(const Node& from, const Node& to) const;
 

@@ -59,6 +59,8 @@ absl::string_view EventKindName(EventKind kind) {
       return "fault";
     case EventKind::kBoot:
       return "boot";
+    case EventKind::kFaultDriver:
+      return "fault-driver";
   }
   return "?";
 }
@@ -303,6 +305,11 @@ bool World::StepUntil(int64_t limit) {
         }
       }
     }
+    if (s.kind == EventKind::kFaultDriver && faults_stopped()) {
+      Task dropped = std::move(s.task);
+      FreeSlot(entry.slot);
+      continue;
+    }
     Task task = std::move(s.task);
     const uint32_t node = s.node;
     const EventKind kind = s.kind;
@@ -384,6 +391,10 @@ void World::ReplayFaults(const FaultConfig& config,
 
 void World::StopFaults() {
   if (faults_ != nullptr) faults_->Stop();
+}
+
+bool World::faults_stopped() const {
+  return faults_ == nullptr || faults_->stopped();
 }
 
 const std::vector<ScheduledFault>& World::fault_record() const {

@@ -100,8 +100,12 @@ enum class EventKind : uint8_t {
   kRst,       // a reset arrives
   kAck,       // an acknowledgement or window update arrives
   kNetTimer,  // a TCP timer: retransmission, keepalive, SYN retry
-  kFault,     // the fault driver applies or ends a fault
+  kFault,     // a fault is applied or ends
   kBoot,      // a node boots
+  // The fault generator's look-ahead wake-up. Dropped untraced once the
+  // driver stopped: a replay of the record, which has no such look-ahead,
+  // then gives the same trace.
+  kFaultDriver,
 };
 absl::string_view EventKindName(EventKind kind);
 bool IsProcessEvent(EventKind kind);
@@ -259,6 +263,7 @@ class World {
   // No new faults from now on; faults under way still end (partitions heal,
   // crashed nodes restart) as scheduled.
   void StopFaults();
+  bool faults_stopped() const;
   // Every fault the driver applied so far, in order.
   const std::vector<ScheduledFault>& fault_record() const;
   // Applies `fault` now, without recording it (scenarios' own faults).
