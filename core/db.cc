@@ -1,7 +1,11 @@
 #include "core/db.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstring>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace twinkv {
 
@@ -21,57 +25,188 @@ absl::string_view ValueTypeName(ValueType type) {
   return "none";
 }
 
-void Value::AssignString(absl::string_view s) {
-  object_.reset();
-  // Reuse the buffer (INCR and SET of similar sizes allocate nothing), but
-  // do not let a once-large value pin its memory under a small one.
-  if (str_.capacity() > 64 && str_.capacity() / 2 > s.size()) {
-    std::string(s.data(), s.size()).swap(str_);
-  } else {
-    str_.assign(s.data(), s.size());
+Value::Value(absl::string_view s) {
+  rep_[kTagByte] = 0;
+  AssignString(s);
+}
+
+Value::Value(std::unique_ptr<ValueObject> object) {
+  rep_[kTagByte] = 0;
+  AssignObject(std::move(object));
+}
+
+void Value::Release() {
+  switch (tag()) {
+    case kHeapTag:
+      delete[] heap_data();
+      break;
+    case kObjectTag:
+      delete object();
+      break;
+    default:
+      break;
   }
+}
+
+void Value::SetHeap(char* data, size_t size, size_t cap) {
+  assert(cap < (uint64_t{1} << 56));
+  std::memcpy(rep_, &data, sizeof(data));
+  SetHeapSize(size);
+  for (int i = 0; i < 7; ++i) {
+    rep_[16 + i] = static_cast<char>((cap >> (8 * i)) & 0xff);
+  }
+  rep_[kTagByte] = static_cast<char>(kHeapTag);
+}
+
+char* Value::Reserve(size_t n, size_t cap) {
+  assert(is_string() && cap >= n);
+  if (tag() == kHeapTag) {
+    if (cap <= heap_cap()) {
+      SetHeapSize(n);
+      return heap_data();
+    }
+  } else if (cap <= kInlineCapacity) {
+    rep_[kTagByte] = static_cast<char>(n);
+    return rep_;
+  }
+  char* data = new char[cap];
+  const size_t keep = std::min(n, str_size());
+  std::memcpy(data, str().data(), keep);
+  Release();
+  SetHeap(data, n, cap);
+  return data;
+}
+
+// Redis's sdsMakeRoomFor: double while small, then grow by 1 MB at a time.
+static size_t GrowthCapacity(size_t n) {
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  return n < kMaxPrealloc ? 2 * n : n + kMaxPrealloc;
+}
+
+void Value::AssignString(absl::string_view s) {
+  if (tag() == kObjectTag) {
+    Release();
+    rep_[kTagByte] = 0;
+  }
+  if (tag() == kHeapTag) {
+    const size_t cap = heap_cap();
+    // Reuse the buffer (INCR and SET of similar sizes allocate nothing), but
+    // do not let a once-large value pin its memory under a small one.
+    const bool reuse = s.size() <= cap && !(cap > 64 && cap / 2 > s.size());
+    if (reuse) {
+      std::memmove(heap_data(), s.data(), s.size());
+      SetHeapSize(s.size());
+      return;
+    }
+    // `s` may view this buffer: build the new string aside first.
+    Value fresh;
+    fresh.AssignString(s);
+    *this = std::move(fresh);
+    return;
+  }
+  // Now an inline string; `s` may point into it, hence memmove.
+  if (s.size() <= kInlineCapacity) {
+    std::memmove(rep_, s.data(), s.size());
+    rep_[kTagByte] = static_cast<char>(s.size());
+    return;
+  }
+  char* data = new char[s.size()];
+  std::memcpy(data, s.data(), s.size());
+  SetHeap(data, s.size(), s.size());
 }
 
 void Value::AppendString(absl::string_view s) {
   assert(is_string());
-  str_.append(s.data(), s.size());
+  if (s.empty()) return;
+  const size_t old = str_size();
+  const size_t n = old + s.size();
+  size_t cap = tag() == kHeapTag ? heap_cap() : kInlineCapacity;
+  if (n > cap) cap = GrowthCapacity(n);
+  // `s` may be a view of this very string: copy it before any reallocation
+  // frees it.
+  if (s.data() >= str().data() && s.data() < str().data() + old) {
+    std::string copy(s.data(), s.size());
+    std::memcpy(Reserve(n, cap) + old, copy.data(), copy.size());
+    return;
+  }
+  std::memcpy(Reserve(n, cap) + old, s.data(), s.size());
 }
 
 char* Value::ResizeString(size_t n) {
   assert(is_string());
-  str_.resize(n);
-  return str_.data();
+  const size_t old = str_size();
+  size_t cap = tag() == kHeapTag ? heap_cap() : kInlineCapacity;
+  if (n > cap) cap = GrowthCapacity(n);
+  char* data = Reserve(n, cap);
+  if (n > old) std::memset(data + old, 0, n - old);
+  return data;
 }
 
 void Value::AssignObject(std::unique_ptr<ValueObject> object) {
   assert(object != nullptr && object->type() != ValueType::kString);
-  object_ = std::move(object);
-  std::string().swap(str_);
+  Release();
+  ValueObject* p = object.release();
+  std::memcpy(rep_, &p, sizeof(p));
+  rep_[kTagByte] = static_cast<char>(kObjectTag);
+}
+
+Value Value::Clone(bool* ok) const {
+  *ok = true;
+  if (is_string()) return Value(str());
+  std::unique_ptr<ValueObject> copy = object()->Clone();
+  if (copy == nullptr) {
+    *ok = false;
+    return Value();
+  }
+  return Value(std::move(copy));
+}
+
+bool ParseCursor(absl::string_view s, uint64_t* cursor) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    negative = s[i] == '-';
+    ++i;
+  }
+  if (i == s.size()) {
+    // strtoull parses nothing: fine for "", not for a lone sign.
+    *cursor = 0;
+    return s.empty();
+  }
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;  // ERANGE
+    v = v * 10 + d;
+  }
+  *cursor = negative ? ~v + 1 : v;
+  return true;
 }
 
 void Db::Clear() {
-  Map().swap(map_);
+  map_.Clear();
   expires_ = 0;
 }
 
-void Db::EraseEntry(Map::iterator it) {
-  if (it->second.expire_ms != kNoExpire) --expires_;
-  map_.erase(it);
+void Db::EraseEntry(absl::string_view key, const Entry& e) {
+  if (e.expire_ms != kNoExpire) --expires_;
+  map_.Erase(key);
 }
 
 Value* Db::Find(absl::string_view key, int64_t now_ms) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return nullptr;
-  if (Expired(it->second, now_ms)) {
-    EraseEntry(it);
+  Entry* e = map_.Find(key);
+  if (e == nullptr) return nullptr;
+  if (Expired(*e, now_ms)) {
+    EraseEntry(key, *e);
     return nullptr;
   }
-  return &it->second.value;
+  return &e->value;
 }
 
 Value* Db::FindOrCreate(absl::string_view key, int64_t now_ms, bool* created) {
-  auto [it, inserted] = map_.try_emplace(key);
-  Entry& e = it->second;
+  bool inserted;
+  Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && Expired(e, now_ms)) {
     // The old key is gone; this is a new one.
     e.value = Value();
@@ -84,8 +219,8 @@ Value* Db::FindOrCreate(absl::string_view key, int64_t now_ms, bool* created) {
 
 void Db::SetString(absl::string_view key, absl::string_view value,
                    int64_t now_ms, int64_t expire_ms, bool keep_ttl) {
-  auto [it, inserted] = map_.try_emplace(key);
-  Entry& e = it->second;
+  bool inserted;
+  Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
   e.value.AssignString(value);
   if (!keep_ttl) SetEntryExpire(e, expire_ms);  // a new entry has none
@@ -93,8 +228,8 @@ void Db::SetString(absl::string_view key, absl::string_view value,
 
 Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
                int64_t expire_ms, bool keep_ttl) {
-  auto [it, inserted] = map_.try_emplace(key);
-  Entry& e = it->second;
+  bool inserted;
+  Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
   e.value = std::move(value);
   if (!keep_ttl) SetEntryExpire(e, expire_ms);
@@ -102,71 +237,108 @@ Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
 }
 
 bool Db::Erase(absl::string_view key, int64_t now_ms) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return false;
-  bool live = !Expired(it->second, now_ms);
-  EraseEntry(it);
-  return live;
+  Entry e;
+  if (!map_.Take(key, &e)) return false;
+  if (e.expire_ms != kNoExpire) --expires_;
+  return !Expired(e, now_ms);
 }
 
 int64_t Db::GetExpire(absl::string_view key, int64_t now_ms) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return kMissing;
-  if (Expired(it->second, now_ms)) {
-    EraseEntry(it);
+  Entry* e = map_.Find(key);
+  if (e == nullptr) return kMissing;
+  if (Expired(*e, now_ms)) {
+    EraseEntry(key, *e);
     return kMissing;
   }
-  return it->second.expire_ms;
+  return e->expire_ms;
 }
 
 bool Db::SetExpire(absl::string_view key, int64_t expire_ms, int64_t now_ms) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return false;
-  if (Expired(it->second, now_ms)) {
-    EraseEntry(it);
+  Entry* e = map_.Find(key);
+  if (e == nullptr) return false;
+  if (Expired(*e, now_ms)) {
+    EraseEntry(key, *e);
     return false;
   }
-  SetEntryExpire(it->second, expire_ms);
+  SetEntryExpire(*e, expire_ms);
   return true;
 }
 
 Db::RenameResult Db::Rename(absl::string_view from, absl::string_view to,
                             int64_t now_ms, bool nx) {
-  auto src = map_.find(from);
-  if (src == map_.end()) return RenameResult::kNoSuchKey;
-  if (Expired(src->second, now_ms)) {
-    EraseEntry(src);
+  Entry* src = map_.Find(from);
+  if (src == nullptr) return RenameResult::kNoSuchKey;
+  if (Expired(*src, now_ms)) {
+    EraseEntry(from, *src);
     return RenameResult::kNoSuchKey;
   }
   if (from == to) return nx ? RenameResult::kTargetExists : RenameResult::kOk;
-  auto dst = map_.find(to);
-  if (dst != map_.end()) {
-    if (Expired(dst->second, now_ms)) {
-      EraseEntry(dst);
-    } else if (nx) {
-      return RenameResult::kTargetExists;
+  if (Entry* dst = map_.Find(to)) {
+    if (Expired(*dst, now_ms) || !nx) {
+      EraseEntry(to, *dst);
     } else {
-      EraseEntry(dst);
+      return RenameResult::kTargetExists;
     }
   }
-  // Move the node: the value is not copied, only the key is rewritten.
-  // (Erasing never moves other elements, so `src` is still valid.)
-  auto node = map_.extract(src);
-  node.key().assign(to.data(), to.size());
-  map_.insert(std::move(node));
+  // The value moves (24 bytes, no copy of what it owns); the key is new.
+  // `from` or `to` may view a key inside the Dict, which Take frees: copy
+  // `to` first.
+  std::string to_key(to.data(), to.size());
+  Entry e;
+  map_.Take(from, &e);
+  bool inserted;
+  *map_.FindOrInsert(to_key, &inserted) = std::move(e);
   return RenameResult::kOk;
 }
 
 void Db::ForEachKey(int64_t now_ms,
                     absl::FunctionRef<void(absl::string_view key)> fn) {
-  for (auto it = map_.begin(); it != map_.end();) {
-    auto cur = it++;
-    if (Expired(cur->second, now_ms)) {
-      EraseEntry(cur);
+  std::vector<std::string> expired;
+  map_.ForEach([&](absl::string_view key, Entry& e) {
+    if (Expired(e, now_ms)) {
+      expired.emplace_back(key);
     } else {
-      fn(cur->first);
+      fn(key);
     }
+  });
+  for (const std::string& key : expired) Erase(key, now_ms);
+}
+
+uint64_t Db::Scan(
+    uint64_t cursor, int64_t now_ms,
+    absl::FunctionRef<void(absl::string_view key, const Value& value)> fn) {
+  std::vector<std::string> expired;
+  cursor = map_.Scan(cursor, [&](absl::string_view key, Entry& e) {
+    if (Expired(e, now_ms)) {
+      expired.emplace_back(key);
+    } else {
+      fn(key, e.value);
+    }
+  });
+  for (const std::string& key : expired) Erase(key, now_ms);
+  return cursor;
+}
+
+std::optional<absl::string_view> Db::RandomKey(Random& random,
+                                               int64_t now_ms) {
+  while (!map_.empty()) {
+    auto [key, e] = map_.RandomEntry(random);
+    if (!Expired(*e, now_ms)) return key;
+    // `key` views the node's own bytes; Erase reads them before it frees.
+    EraseEntry(key, *e);
   }
+  return std::nullopt;
+}
+
+bool Db::Take(absl::string_view key, int64_t now_ms, Value* value,
+              int64_t* expire_ms) {
+  Entry e;
+  if (!map_.Take(key, &e)) return false;
+  if (e.expire_ms != kNoExpire) --expires_;
+  if (Expired(e, now_ms)) return false;
+  *value = std::move(e.value);
+  *expire_ms = e.expire_ms;
+  return true;
 }
 
 Keyspace::Keyspace(int databases) {

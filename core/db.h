@@ -8,8 +8,10 @@
 // Note: Redis 7.0 expires a key only once now > expiry time, one millisecond
 // later than we do.
 //
-// The storage layout is private so that it can change (compact strings,
-// incremental rehashing, SCAN cursors) without touching command code:
+// The table is a Dict (core/dict.h: incremental rehashing, SCAN cursor);
+// an entry is one allocation holding the key, the Value (short strings
+// inline) and the expiry time. The layout is private so that it can change
+// without touching command code:
 // commands see values only through Value's accessors and change strings
 // only through its mutators, never through a std::string.
 //
@@ -24,14 +26,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "core/dict.h"
+#include "transport/runtime.h"
 
 namespace twinkv {
 
@@ -53,32 +59,72 @@ class ValueObject {
 
   ValueType type() const { return type_; }
 
+  // OBJECT ENCODING's reply for this representation: "listpack",
+  // "quicklist", "hashtable", "intset", "skiplist"... Families override it;
+  // the default is "hashtable".
+  virtual absl::string_view Encoding() const { return "hashtable"; }
+
+  // A deep copy (COPY). Families override it; the default returns nullptr,
+  // meaning "this representation cannot be copied" (COPY then refuses).
+  virtual std::unique_ptr<ValueObject> Clone() const { return nullptr; }
+
  private:
   ValueType type_;
 };
 
 // What a key holds: a binary-safe string, or one aggregate object.
+//
+// 24 bytes, for the keyspace's memory target (a key with a short value is
+// one allocation): a string of up to kInlineCapacity bytes lives inside the
+// Value itself; a longer one in a heap buffer (pointer, size, 56-bit
+// capacity); an aggregate as an owning pointer. The last byte tells which.
 class Value {
  public:
+  // Strings of up to this many bytes take no allocation of their own.
+  static constexpr size_t kInlineCapacity = 23;
+
   // The empty string.
-  Value() = default;
-  explicit Value(absl::string_view s) : str_(s.data(), s.size()) {}
+  Value() { rep_[kTagByte] = 0; }
+  explicit Value(absl::string_view s);
   // Requires object != nullptr and object->type() != kString.
-  explicit Value(std::unique_ptr<ValueObject> object)
-      : object_(std::move(object)) {}
-  Value(Value&&) = default;
-  Value& operator=(Value&&) = default;
+  explicit Value(std::unique_ptr<ValueObject> object);
+  Value(Value&& other) noexcept {
+    std::memcpy(rep_, other.rep_, sizeof(rep_));
+    other.rep_[kTagByte] = 0;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      Release();
+      std::memcpy(rep_, other.rep_, sizeof(rep_));
+      other.rep_[kTagByte] = 0;
+    }
+    return *this;
+  }
+  ~Value() { Release(); }
 
   ValueType type() const {
-    return object_ == nullptr ? ValueType::kString : object_->type();
+    if (tag() != kObjectTag) return ValueType::kString;
+    ValueObject* p;
+    std::memcpy(&p, rep_, sizeof(p));
+    return p->type();
   }
-  bool is_string() const { return object_ == nullptr; }
+  bool is_string() const { return tag() != kObjectTag; }
+
+  // A copy: the same string, or a deep copy of the object made by its
+  // Clone() (then nullopt-like: *ok is false and the Value is the empty
+  // string when the object cannot be copied).
+  Value Clone(bool* ok) const;
 
   // --- Strings. The accessors require is_string(). ---
 
-  // Valid until the value is next changed.
-  absl::string_view str() const { return str_; }
-  size_t str_size() const { return str_.size(); }
+  // Valid until the value is next changed or moved.
+  absl::string_view str() const {
+    return tag() == kHeapTag ? absl::string_view(heap_data(), heap_size())
+                             : absl::string_view(rep_, tag());
+  }
+  size_t str_size() const {
+    return tag() == kHeapTag ? heap_size() : tag();
+  }
   // Makes this value the string `s` (whatever it was before).
   void AssignString(absl::string_view s);
   // Appends `s`; amortised O(|s|) (the buffer grows geometrically).
@@ -88,20 +134,70 @@ class Value {
   // is next changed.
   char* ResizeString(size_t n);
 
+  // Heap bytes this value owns beyond its 24 (0 for inline strings and,
+  // as an estimate, for objects).
+  size_t HeapBytes() const { return tag() == kHeapTag ? heap_cap() : 0; }
+
   // --- Aggregates. The accessors require !is_string(). ---
 
-  ValueObject* object() const { return object_.get(); }
+  // (nullptr for a string.)
+  ValueObject* object() const {
+    if (tag() != kObjectTag) return nullptr;
+    ValueObject* p;
+    std::memcpy(&p, rep_, sizeof(p));
+    return p;
+  }
   template <typename T>
   T* object_as() const {
-    return static_cast<T*>(object_.get());
+    return static_cast<T*>(object());
   }
   // Makes this value `object` (same requirements as the constructor).
   void AssignObject(std::unique_ptr<ValueObject> object);
 
  private:
-  std::string str_;
-  std::unique_ptr<ValueObject> object_;
+  // Byte 23: 0..23 is an inline string's length; else one of these.
+  static constexpr size_t kTagByte = 23;
+  static constexpr unsigned char kHeapTag = 0x40;
+  static constexpr unsigned char kObjectTag = 0x80;
+
+  unsigned char tag() const { return static_cast<unsigned char>(rep_[kTagByte]); }
+  char* heap_data() const {
+    char* p;
+    std::memcpy(&p, rep_, sizeof(p));
+    return p;
+  }
+  size_t heap_size() const {
+    uint64_t n;
+    std::memcpy(&n, rep_ + 8, sizeof(n));
+    return n;
+  }
+  size_t heap_cap() const {
+    uint64_t c = 0;
+    for (int i = 6; i >= 0; --i) {
+      c = (c << 8) | static_cast<unsigned char>(rep_[16 + i]);
+    }
+    return c;
+  }
+  void SetHeap(char* data, size_t size, size_t cap);
+  void SetHeapSize(size_t size) {
+    uint64_t n = size;
+    std::memcpy(rep_ + 8, &n, sizeof(n));
+  }
+  // Frees what the value owns; leaves the representation stale.
+  void Release();
+  // Makes the string `n` bytes long with room for at least `cap`, keeping
+  // the first min(old size, n) bytes; returns its bytes. Growth is not
+  // zero-filled.
+  char* Reserve(size_t n, size_t cap);
+
+  alignas(8) char rep_[24];
 };
+
+// Parses a SCAN/HSCAN/SSCAN/ZSCAN cursor as Redis does (strtoull, base
+// 10): an optional sign, digits; a '-' wraps modulo 2^64; the empty string
+// is 0; leading space, trailing bytes or overflow are errors (false; reply
+// kInvalidCursorErr).
+bool ParseCursor(absl::string_view s, uint64_t* cursor);
 
 // One database: keys to values, with expiry times.
 class Db {
@@ -170,18 +266,44 @@ class Db {
   void ForEachKey(int64_t now_ms,
                   absl::FunctionRef<void(absl::string_view key)> fn);
 
+  // One SCAN step from `cursor` (0 starts an iteration): calls
+  // fn(key, value) for the live keys of the bucket(s) at the cursor and
+  // returns the next cursor (0: done). Expired keys met are deleted after
+  // the step and not reported. Every key that lives for the whole
+  // iteration is reported at least once (Dict's guarantee); a key may be
+  // reported twice. `fn` must not call this Db; its views stay valid until
+  // the next call on this Db.
+  uint64_t Scan(uint64_t cursor, int64_t now_ms,
+                absl::FunctionRef<void(absl::string_view key,
+                                       const Value& value)> fn);
+
+  // A random live key (RANDOMKEY), or nullopt if there is none; deletes
+  // the expired keys it picks on the way. The view stays valid until the
+  // next call on this Db.
+  std::optional<absl::string_view> RandomKey(Random& random, int64_t now_ms);
+
+  // Removes live `key` and hands back its value and expiry time (MOVE:
+  // the caller Sets them in another Db). Returns false if the key does not
+  // live (deleting it if it expired) and leaves the outputs alone.
+  bool Take(absl::string_view key, int64_t now_ms, Value* value,
+            int64_t* expire_ms);
+
+  // Bytes of the table and its nodes (keys, expiry times, inline strings),
+  // not counting longer strings' buffers or what aggregate objects own.
+  size_t AllocatedBytes() const { return map_.AllocatedBytes(); }
+
  private:
   struct Entry {
     Value value;
     int64_t expire_ms = kNoExpire;
   };
-  using Map = absl::flat_hash_map<std::string, Entry>;
+  using Map = Dict<Entry>;
 
   static bool Expired(const Entry& e, int64_t now_ms) {
     return e.expire_ms <= now_ms;
   }
-  // Erases *it, keeping expires_ right.
-  void EraseEntry(Map::iterator it);
+  // Erases `key` (whose entry is `e`), keeping expires_ right.
+  void EraseEntry(absl::string_view key, const Entry& e);
   // Changes an entry's expiry time, keeping expires_ right.
   void SetEntryExpire(Entry& e, int64_t expire_ms) {
     expires_ += (expire_ms != kNoExpire) - (e.expire_ms != kNoExpire);
@@ -200,6 +322,9 @@ class Keyspace {
 
   int size() const { return static_cast<int>(dbs_.size()); }
   Db& db(int index) { return *dbs_[index]; }
+  // SWAPDB: databases i and j trade contents (clients that selected i now
+  // see what j held). Requires valid indices; i == j changes nothing.
+  void Swap(int i, int j) { std::swap(dbs_[i], dbs_[j]); }
   // FLUSHALL.
   void Clear();
 

@@ -36,6 +36,24 @@ inline constexpr absl::string_view kOffsetOutOfRangeErr =
 // DECRBY of LLONG_MIN (its negation overflows before any addition).
 inline constexpr absl::string_view kDecrementOverflowErr =
     "ERR decrement would overflow";
+// Key commands (MOVE, COPY, SWAPDB, SCAN, EXPIRE's options).
+inline constexpr absl::string_view kSameObjectErr =
+    "ERR source and destination objects are the same";
+inline constexpr absl::string_view kIntOutOfRangeErr =
+    "ERR value is out of range, value must between -2147483648 and "
+    "2147483647";
+inline constexpr absl::string_view kInvalidFirstDbIndexErr =
+    "ERR invalid first DB index";
+inline constexpr absl::string_view kInvalidSecondDbIndexErr =
+    "ERR invalid second DB index";
+inline constexpr absl::string_view kInvalidCursorErr = "ERR invalid cursor";
+inline constexpr absl::string_view kExpireNxConflictErr =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr absl::string_view kExpireGtLtErr =
+    "ERR GT and LT options at the same time are not compatible";
+// Followed by the option as given: "ERR Unsupported option foo".
+inline constexpr absl::string_view kUnsupportedOptionPrefix =
+    "ERR Unsupported option ";
 
 // "ERR wrong number of arguments for 'get' command" (name as given, lower).
 std::string WrongArgsError(absl::string_view command);

@@ -8,6 +8,10 @@ void RegisterAllFamilies(CommandTable& table) {
   RegisterServerFamily(table);
   RegisterStringFamily(table);
   RegisterKeyFamily(table);
+  RegisterListFamily(table);
+  RegisterHashFamily(table);
+  RegisterSetFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace twinkv
