@@ -44,8 +44,10 @@ rate() {
   local n=$requests
   [[ $2 -gt 1 ]] && n=$((requests * 8))
   redis-cli -p "$1" flushall >/dev/null
+  # Some tests run a fill first (LRANGE_* runs an LPUSH): the requested
+  # test's line is the last one.
   redis-benchmark -p "$1" -c 50 -n "$n" -P "$2" -t "$3" -r 100000 --csv 2>/dev/null |
-    awk -F'","' 'NR>1 {gsub(/"/, "", $2); print $2; exit}'
+    awk -F'","' 'NR>1 {gsub(/"/, "", $2); rate = $2} END {print rate}'
 }
 
 printf "%-8s %4s %14s %14s %7s\n" test P twinkv redis ratio
