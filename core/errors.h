@@ -55,6 +55,79 @@ inline constexpr absl::string_view kExpireGtLtErr =
 inline constexpr absl::string_view kUnsupportedOptionPrefix =
     "ERR Unsupported option ";
 
+// Counts and ranges (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, LPOP...).
+inline constexpr absl::string_view kOutOfRangeErr = "ERR value is out of range";
+inline constexpr absl::string_view kMustBePositiveErr =
+    "ERR value is out of range, must be positive";
+// A count whose negation must stay an int64 (-LLONG_MAX..LLONG_MAX).
+inline constexpr absl::string_view kCountRangeErr =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+// Hashes.
+inline constexpr absl::string_view kHashNotIntegerErr =
+    "ERR hash value is not an integer";
+inline constexpr absl::string_view kHashNotFloatErr =
+    "ERR hash value is not a float";
+inline constexpr absl::string_view kNanOrInfinityErr =
+    "ERR value is NaN or Infinity";
+// Lists.
+inline constexpr absl::string_view kIndexOutOfRangeErr =
+    "ERR index out of range";
+inline constexpr absl::string_view kRankZeroErr =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+    "second ... or use negative to start from the end of the list";
+inline constexpr absl::string_view kCountNegativeErr =
+    "ERR COUNT can't be negative";
+inline constexpr absl::string_view kMaxLenNegativeErr =
+    "ERR MAXLEN can't be negative";
+inline constexpr absl::string_view kNumKeysErr =
+    "ERR numkeys should be greater than 0";
+inline constexpr absl::string_view kCountPositiveErr =
+    "ERR count should be greater than 0";
+// Sorted sets.
+inline constexpr absl::string_view kMinMaxNotFloatErr =
+    "ERR min or max is not a float";
+inline constexpr absl::string_view kMinMaxNotStringErr =
+    "ERR min or max not valid string range item";
+inline constexpr absl::string_view kNanScoreErr =
+    "ERR resulting score is not a number (NaN)";
+inline constexpr absl::string_view kXxNxErr =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr absl::string_view kGtLtNxErr =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr absl::string_view kIncrPairErr =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr absl::string_view kLimitErr =
+    "ERR syntax error, LIMIT is only supported in combination with either "
+    "BYSCORE or BYLEX";
+inline constexpr absl::string_view kWithScoresLexErr =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr absl::string_view kWeightErr =
+    "ERR weight value is not a float";
+
+// COMMAND GETKEYS, FUNCTION/SCRIPT FLUSH, CONFIG REWRITE.
+inline constexpr absl::string_view kInvalidCommandErr =
+    "ERR Invalid command specified";
+inline constexpr absl::string_view kInvalidArgCountErr =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr absl::string_view kNoKeyArgsErr =
+    "ERR The command has no key arguments";
+inline constexpr absl::string_view kFunctionFlushErr =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr absl::string_view kFunctionFlushArgsErr =
+    "ERR unknown subcommand or wrong number of arguments for 'flush'. Try "
+    "FUNCTION HELP.";
+inline constexpr absl::string_view kScriptFlushErr =
+    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+inline constexpr absl::string_view kNoConfigFileErr =
+    "ERR The server is running without a config file";
+inline constexpr absl::string_view kRewriteUnsupportedErr =
+    "ERR Rewriting config file: not supported by twinkv";
+
+// COPY of a value whose representation cannot be cloned.
+inline constexpr absl::string_view kCopyUnsupportedErr =
+    "ERR COPY is not supported for this value type";
+
 // "ERR wrong number of arguments for 'get' command" (name as given, lower).
 std::string WrongArgsError(absl::string_view command);
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' "

@@ -20,6 +20,7 @@
 #include "core/dict.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/glob.h"
 #include "core/hash_object.h"
 #include "core/numbers.h"
@@ -158,54 +159,15 @@ void HashObject::ConvertToDict() {
 
 namespace {
 
-constexpr absl::string_view kHashNotIntegerErr =
-    "ERR hash value is not an integer";
-constexpr absl::string_view kHashNotFloatErr = "ERR hash value is not a float";
-constexpr absl::string_view kNanOrInfinityErr = "ERR value is NaN or Infinity";
-constexpr absl::string_view kInvalidCursorErr = "ERR invalid cursor";
-constexpr absl::string_view kOutOfRangeErr = "ERR value is out of range";
-constexpr absl::string_view kRandFieldRangeErr =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
-
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  ++(v != nullptr ? stats.keyspace_hits : stats.keyspace_misses);
-  return v;
-}
-
-Value* LookupWrite(CommandContext& ctx, absl::string_view key) {
-  return ctx.db().Find(key, ctx.now_ms);
-}
-
-// Replies WRONGTYPE and returns true if `v` exists and is not a hash.
-bool WrongType(CommandContext& ctx, const Value* v) {
-  if (v != nullptr && v->type() != ValueType::kHash) {
-    ctx.reply.Error(kWrongTypeErr);
-    return true;
-  }
-  return false;
-}
-
-HashObject* AsHash(Value* v) {
-  return v == nullptr ? nullptr : v->object_as<HashObject>();
-}
-
 // hashTypeLookupWriteOrCreate: the hash at `key`, created empty if missing
 // (the caller adds a field at once), or nullptr after replying WRONGTYPE.
 HashObject* LookupOrCreate(CommandContext& ctx, absl::string_view key) {
   Value* v = LookupWrite(ctx, key);
-  if (WrongType(ctx, v)) return nullptr;
+  if (WrongType(ctx, v, ValueType::kHash)) return nullptr;
   if (v == nullptr) {
     v = ctx.db().Set(key, Value(std::make_unique<HashObject>()), ctx.now_ms);
   }
-  return AsHash(v);
-}
-
-void DeleteIfEmpty(CommandContext& ctx, absl::string_view key,
-                   const HashObject* hash) {
-  if (hash->empty()) ctx.db().Erase(key, ctx.now_ms);
+  return ObjectOf<HashObject>(v);
 }
 
 // HSET key field value [field value ...] / HMSET.
@@ -235,15 +197,15 @@ void HSetNxCommand(CommandContext& ctx, ArgList args) {
 void HGetCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kHash)) return;
   absl::string_view value;
-  AsHash(v)->Get(args[2], &value) ? ctx.reply.Bulk(value) : ctx.reply.Null();
+  ObjectOf<HashObject>(v)->Get(args[2], &value) ? ctx.reply.Bulk(value) : ctx.reply.Null();
 }
 
 void HMGetCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
-  HashObject* hash = AsHash(v);
+  if (WrongType(ctx, v, ValueType::kHash)) return;
+  HashObject* hash = ObjectOf<HashObject>(v);
   ctx.reply.ArrayHeader(args.size() - 2);
   for (size_t i = 2; i < args.size(); ++i) {
     absl::string_view value;
@@ -258,8 +220,8 @@ void HMGetCommand(CommandContext& ctx, ArgList args) {
 void HDelCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Integer(0);
-  if (WrongType(ctx, v)) return;
-  HashObject* hash = AsHash(v);
+  if (WrongType(ctx, v, ValueType::kHash)) return;
+  HashObject* hash = ObjectOf<HashObject>(v);
   int64_t deleted = 0;
   for (size_t i = 2; i < args.size() && !hash->empty(); ++i) {
     deleted += hash->Erase(args[i]);
@@ -270,22 +232,22 @@ void HDelCommand(CommandContext& ctx, ArgList args) {
 
 void HLenCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
-  ctx.reply.Integer(v ? static_cast<int64_t>(AsHash(v)->size()) : 0);
+  if (WrongType(ctx, v, ValueType::kHash)) return;
+  ctx.reply.Integer(v ? static_cast<int64_t>(ObjectOf<HashObject>(v)->size()) : 0);
 }
 
 void HExistsCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kHash)) return;
   absl::string_view value;
-  ctx.reply.Integer(v != nullptr && AsHash(v)->Get(args[2], &value) ? 1 : 0);
+  ctx.reply.Integer(v != nullptr && ObjectOf<HashObject>(v)->Get(args[2], &value) ? 1 : 0);
 }
 
 void HStrLenCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kHash)) return;
   absl::string_view value;
-  ctx.reply.Integer(v != nullptr && AsHash(v)->Get(args[2], &value)
+  ctx.reply.Integer(v != nullptr && ObjectOf<HashObject>(v)->Get(args[2], &value)
                         ? static_cast<int64_t>(value.size())
                         : 0);
 }
@@ -294,8 +256,8 @@ void HStrLenCommand(CommandContext& ctx, ArgList args) {
 template <bool kFields, bool kValues>
 void HGetAllCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
-  HashObject* hash = AsHash(v);
+  if (WrongType(ctx, v, ValueType::kHash)) return;
+  HashObject* hash = ObjectOf<HashObject>(v);
   const size_t n = hash ? hash->size() : 0;
   kFields&& kValues ? ctx.reply.MapHeader(n) : ctx.reply.ArrayHeader(n);
   if (hash == nullptr) return;
@@ -357,13 +319,13 @@ void HRandFieldCommand(CommandContext& ctx, ArgList args) {
   if (args.size() == 2) {
     Value* v = LookupRead(ctx, args[1]);
     if (v == nullptr) return ctx.reply.Null();
-    if (WrongType(ctx, v)) return;
-    return ctx.reply.Bulk(AsHash(v)->RandomEntry(random).first);
+    if (WrongType(ctx, v, ValueType::kHash)) return;
+    return ctx.reply.Bulk(ObjectOf<HashObject>(v)->RandomEntry(random).first);
   }
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   int64_t count;
   if (!ParseInt64(args[2], &count)) return ctx.reply.Error(kNotIntegerErr);
-  if (count < -kMax) return ctx.reply.Error(kRandFieldRangeErr);
+  if (count < -kMax) return ctx.reply.Error(kCountRangeErr);
   const bool with_values = args.size() == 4;
   if (args.size() > 4 ||
       (with_values && !EqualsIgnoreCase(args[3], "withvalues"))) {
@@ -374,9 +336,9 @@ void HRandFieldCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.ArrayHeader(0);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kHash)) return;
   if (count == 0) return ctx.reply.ArrayHeader(0);
-  HashObject* hash = AsHash(v);
+  HashObject* hash = ObjectOf<HashObject>(v);
   const bool resp3 = ctx.reply.protocol() >= 3;
   // RESP2 flattens field/value pairs; RESP3 nests each pair in an array.
   const auto header = [&](uint64_t n) {
@@ -424,45 +386,28 @@ void HScanCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Error(kInvalidCursorErr);
   }
   Value* v = LookupRead(ctx, args[1]);
-  if (v == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  if (WrongType(ctx, v)) return;
-  int64_t count = 10;
-  absl::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool more = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "count") && more) {
-      if (!ParseInt64(args[i + 1], &count)) {
-        return ctx.reply.Error(kNotIntegerErr);
-      }
-      if (count < 1) return ctx.reply.Error(kSyntaxErr);
-    } else if (EqualsIgnoreCase(args[i], "match") && more) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.reply.Error(kSyntaxErr);
-    }
-  }
-  HashObject* hash = AsHash(v);
+  // Redis answers an empty scan before it parses the options.
+  if (v == nullptr) return ReplyEmptyScan(ctx);
+  if (WrongType(ctx, v, ValueType::kHash)) return;
+  ScanArgs scan;
+  absl::string_view err = ParseScanOptions(args, 3, /*allow_type=*/false, &scan);
+  if (!err.empty()) return ctx.reply.Error(err);
+  HashObject* hash = ObjectOf<HashObject>(v);
   std::vector<std::pair<absl::string_view, absl::string_view>> found;
   // As Redis: visit buckets until COUNT entries were seen or 10*COUNT
   // buckets were visited, then filter by the pattern.
-  int64_t max_steps = count > std::numeric_limits<int64_t>::max() / 10
-                          ? std::numeric_limits<int64_t>::max()
-                          : count * 10;
+  int64_t max_steps = ScanStepBudget(scan.count);
   uint64_t visited = 0;
   do {
     cursor =
         hash->Scan(cursor, [&](absl::string_view f, absl::string_view val) {
           ++visited;
-          if (!use_pattern || GlobMatch(pattern, f)) found.emplace_back(f, val);
+          if (!scan.use_pattern || GlobMatch(scan.pattern, f)) {
+            found.emplace_back(f, val);
+          }
         });
   } while (cursor != 0 && max_steps-- > 0 &&
-           visited < static_cast<uint64_t>(count));
+           visited < static_cast<uint64_t>(scan.count));
   char buf[absl::numbers_internal::kFastToBufferSize];
   char* end = absl::numbers_internal::FastIntToBuffer(cursor, buf);
   ctx.reply.ArrayHeader(2);

@@ -18,24 +18,12 @@
 #include "core/db.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/glob.h"
 #include "core/numbers.h"
 
 namespace twinkv {
 namespace {
-
-// Counts keyspace hits and misses as Redis's read lookups do (EXISTS and
-// TYPE look up for reading; DEL and RENAME for writing, uncounted).
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  if (v != nullptr) {
-    ++stats.keyspace_hits;
-  } else {
-    ++stats.keyspace_misses;
-  }
-  return v;
-}
 
 void DelCommand(CommandContext& ctx, ArgList args) {
   Db& db = ctx.db();
@@ -224,45 +212,29 @@ void ScanCommand(CommandContext& ctx, ArgList args) {
   if (!ParseCursor(args[1], &cursor)) {
     return ctx.reply.Error(kInvalidCursorErr);
   }
-  int64_t count = 10;
-  absl::string_view pattern;
-  bool use_pattern = false;
-  bool use_type = false;
-  absl::string_view type;
-  for (size_t i = 2; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "COUNT") && has_value) {
-      if (!ParseInt64(args[i + 1], &count)) {
-        return ctx.reply.Error(kNotIntegerErr);
-      }
-      if (count < 1) return ctx.reply.Error(kSyntaxErr);
-    } else if (EqualsIgnoreCase(args[i], "MATCH") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(args[i], "TYPE") && has_value) {
-      type = args[i + 1];
-      use_type = true;
-    } else {
-      return ctx.reply.Error(kSyntaxErr);
-    }
-  }
+  ScanArgs scan;
+  absl::string_view err = ParseScanOptions(args, 2, /*allow_type=*/true, &scan);
+  if (!err.empty()) return ctx.reply.Error(err);
   // As Redis: up to 10 * COUNT bucket steps, until COUNT keys are
   // gathered (before filtering), so a sparse table still answers fast.
   std::vector<std::string> keys;
   Db& db = ctx.db();
-  int64_t steps_left = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  int64_t steps_left = ScanStepBudget(scan.count);
   do {
     cursor = db.Scan(cursor, ctx.now_ms,
                      [&](absl::string_view key, const Value& value) {
-                       if (use_pattern && !GlobMatch(pattern, key)) return;
-                       if (use_type &&
-                           !EqualsIgnoreCase(type, ValueTypeName(value.type()))) {
+                       if (scan.use_pattern && !GlobMatch(scan.pattern, key)) {
+                         return;
+                       }
+                       if (scan.use_type &&
+                           !EqualsIgnoreCase(scan.type,
+                                             ValueTypeName(value.type()))) {
                          return;
                        }
                        keys.emplace_back(key);
                      });
   } while (cursor != 0 && steps_left-- > 0 &&
-           keys.size() < static_cast<uint64_t>(count));
+           keys.size() < static_cast<uint64_t>(scan.count));
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(absl::StrCat(cursor));
   ctx.reply.BulkArray(keys);
@@ -342,7 +314,7 @@ void CopyCommand(CommandContext& ctx, ArgList args) {
   Value copy = from->Clone(&ok);
   if (!ok) {
     // Only a family that has not implemented ValueObject::Clone gets here.
-    return ctx.reply.Error("ERR COPY is not supported for this value type");
+    return ctx.reply.Error(kCopyUnsupportedErr);
   }
   if (dst.Exists(args[2], ctx.now_ms) && !replace) {
     return ctx.reply.Integer(0);

@@ -22,6 +22,7 @@
 #include "core/db.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/list_object.h"
 #include "core/numbers.h"
 
@@ -260,18 +261,6 @@ void ListObject::RemoveBack(size_t n) {
 
 namespace {
 
-constexpr absl::string_view kIndexOutOfRangeErr = "ERR index out of range";
-constexpr absl::string_view kMustBePositiveErr =
-    "ERR value is out of range, must be positive";
-constexpr absl::string_view kRankZeroErr =
-    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
-    "second ... or use negative to start from the end of the list";
-constexpr absl::string_view kCountNegativeErr = "ERR COUNT can't be negative";
-constexpr absl::string_view kMaxLenNegativeErr = "ERR MAXLEN can't be negative";
-constexpr absl::string_view kNumKeysErr =
-    "ERR numkeys should be greater than 0";
-constexpr absl::string_view kCountPositiveErr =
-    "ERR count should be greater than 0";
 
 // The blocking-commands hook (see the file comment): `key` in the client's
 // database now holds a list that was just created.
@@ -280,42 +269,11 @@ void ListKeyReceivedElements(CommandContext& ctx, absl::string_view key) {
   (void)key;
 }
 
-// Lookups. Read lookups count keyspace hits and misses (lookupKeyRead).
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  ++(v != nullptr ? stats.keyspace_hits : stats.keyspace_misses);
-  return v;
-}
-
-Value* LookupWrite(CommandContext& ctx, absl::string_view key) {
-  return ctx.db().Find(key, ctx.now_ms);
-}
-
-// Replies WRONGTYPE and returns true if `v` exists and is not a list.
-bool WrongType(CommandContext& ctx, const Value* v) {
-  if (v != nullptr && v->type() != ValueType::kList) {
-    ctx.reply.Error(kWrongTypeErr);
-    return true;
-  }
-  return false;
-}
-
-ListObject* AsList(Value* v) {
-  return v == nullptr ? nullptr : v->object_as<ListObject>();
-}
-
 // Creates `key` as an empty list (the caller fills it at once).
 ListObject* CreateList(CommandContext& ctx, absl::string_view key) {
   Value* v =
       ctx.db().Set(key, Value(std::make_unique<ListObject>()), ctx.now_ms);
   return v->object_as<ListObject>();
-}
-
-// Deletes `key` if its list became empty (Redis never keeps empty lists).
-void DeleteIfEmpty(CommandContext& ctx, absl::string_view key,
-                   const ListObject* list) {
-  if (list->empty()) ctx.db().Erase(key, ctx.now_ms);
 }
 
 // Redis's getPositiveLongFromObjectOrReply / getRangeLongFromObjectOrReply:
@@ -362,8 +320,8 @@ std::string Pop(ListObject* list, bool left) {
 template <bool kLeft, bool kOnlyIfExists>
 void PushCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupWrite(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
-  ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ListObject* list = ObjectOf<ListObject>(v);
   bool created = false;
   if (list == nullptr) {
     if (kOnlyIfExists) return ctx.reply.Integer(0);
@@ -390,8 +348,8 @@ void PopCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return has_count ? ctx.reply.NullArray() : ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
-  ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ListObject* list = ObjectOf<ListObject>(v);
   if (!has_count) {
     ctx.reply.Bulk(Pop(list, kLeft));
   } else {
@@ -404,8 +362,8 @@ void PopCommand(CommandContext& ctx, ArgList args) {
 
 void LLenCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
-  ctx.reply.Integer(v ? static_cast<int64_t>(AsList(v)->size()) : 0);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ctx.reply.Integer(v ? static_cast<int64_t>(ObjectOf<ListObject>(v)->size()) : 0);
 }
 
 void LRangeCommand(CommandContext& ctx, ArgList args) {
@@ -415,8 +373,8 @@ void LRangeCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.ArrayHeader(0);
-  if (WrongType(ctx, v)) return;
-  const ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  const ListObject* list = ObjectOf<ListObject>(v);
   const int64_t len = static_cast<int64_t>(list->size());
   if (start < 0) start += len;
   if (end < 0) end += len;
@@ -434,10 +392,10 @@ void LRangeCommand(CommandContext& ctx, ArgList args) {
 void LIndexCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kList)) return;
   int64_t index;
   if (!ParseIndex(ctx, args[2], &index)) return;
-  const ListObject* list = AsList(v);
+  const ListObject* list = ObjectOf<ListObject>(v);
   const int64_t len = static_cast<int64_t>(list->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.reply.Null();
@@ -447,10 +405,10 @@ void LIndexCommand(CommandContext& ctx, ArgList args) {
 void LSetCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Error(kNoSuchKeyErr);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kList)) return;
   int64_t index;
   if (!ParseIndex(ctx, args[2], &index)) return;
-  ListObject* list = AsList(v);
+  ListObject* list = ObjectOf<ListObject>(v);
   const int64_t len = static_cast<int64_t>(list->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.reply.Error(kIndexOutOfRangeErr);
@@ -469,8 +427,8 @@ void LInsertCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Integer(0);
-  if (WrongType(ctx, v)) return;
-  ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ListObject* list = ObjectOf<ListObject>(v);
   size_t index = 0;
   bool found = false;
   list->Walk(0, /*reverse=*/false, [&](absl::string_view e) {
@@ -491,8 +449,8 @@ void LRemCommand(CommandContext& ctx, ArgList args) {
   if (!ParseIndex(ctx, args[2], &count)) return;
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Integer(0);
-  if (WrongType(ctx, v)) return;
-  ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ListObject* list = ObjectOf<ListObject>(v);
   // |INT64_MIN| fits in uint64_t.
   const uint64_t limit = count < 0 ? 0 - static_cast<uint64_t>(count)
                                    : static_cast<uint64_t>(count);
@@ -510,8 +468,8 @@ void LTrimCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupWrite(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Ok();
-  if (WrongType(ctx, v)) return;
-  ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  ListObject* list = ObjectOf<ListObject>(v);
   const int64_t len = static_cast<int64_t>(list->size());
   if (start < 0) start += len;
   if (end < 0) end += len;
@@ -563,8 +521,8 @@ void LPosCommand(CommandContext& ctx, ArgList args) {
   if (v == nullptr) {
     return count != -1 ? ctx.reply.ArrayHeader(0) : ctx.reply.Null();
   }
-  if (WrongType(ctx, v)) return;
-  const ListObject* list = AsList(v);
+  if (WrongType(ctx, v, ValueType::kList)) return;
+  const ListObject* list = ObjectOf<ListObject>(v);
   const size_t len = list->size();
   std::vector<int64_t> found;
   uint64_t matches = 0;
@@ -595,22 +553,22 @@ void Move(CommandContext& ctx, absl::string_view src, absl::string_view dst,
           bool from_left, bool to_left) {
   Value* sv = LookupWrite(ctx, src);
   if (sv == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, sv)) return;
+  if (WrongType(ctx, sv, ValueType::kList)) return;
   if (src == dst) {
     // A rotation within one list: never empty in between.
-    ListObject* list = AsList(sv);
+    ListObject* list = ObjectOf<ListObject>(sv);
     std::string e = Pop(list, from_left);
     Push(list, e, to_left);
     return ctx.reply.Bulk(e);
   }
   Value* dv = LookupWrite(ctx, dst);
-  if (WrongType(ctx, dv)) return;
+  if (WrongType(ctx, dv, ValueType::kList)) return;
   // The lookup of dst may have invalidated sv (db.h's contract).
-  ListObject* from = AsList(LookupWrite(ctx, src));
+  ListObject* from = ObjectOf<ListObject>(LookupWrite(ctx, src));
   std::string e = Pop(from, from_left);
   DeleteIfEmpty(ctx, src, from);
   dv = LookupWrite(ctx, dst);
-  ListObject* to = AsList(dv);
+  ListObject* to = ObjectOf<ListObject>(dv);
   const bool created = to == nullptr;
   if (created) to = CreateList(ctx, dst);
   Push(to, e, to_left);
@@ -657,8 +615,8 @@ void LMPopCommand(CommandContext& ctx, ArgList args) {
   for (size_t k = 2; k < where; ++k) {
     Value* v = LookupWrite(ctx, args[k]);
     if (v == nullptr) continue;
-    if (WrongType(ctx, v)) return;
-    ListObject* list = AsList(v);
+    if (WrongType(ctx, v, ValueType::kList)) return;
+    ListObject* list = ObjectOf<ListObject>(v);
     const size_t n = std::min<uint64_t>(count, list->size());
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(args[k]);

@@ -1,11 +1,13 @@
 #include "core/numbers.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace twinkv {
 
@@ -84,6 +86,68 @@ size_t FormatLongDouble(long double v, char* buf) {
     len = 1;
   }
   return len;
+}
+
+namespace {
+
+// strtod over `s` (copied to be NUL-terminated). *full: it consumed all of
+// `s`; *stopped_at_nul: it stopped at a NUL (the end or an embedded one, as
+// Redis's C-string view of the argument would); *erange: errno was ERANGE.
+double StrToD(absl::string_view s, bool* full, bool* stopped_at_nul,
+              bool* erange) {
+  char small[128];
+  std::string big;
+  char* buf = small;
+  if (s.size() >= sizeof(small)) {
+    big.assign(s.data(), s.size());
+    buf = big.data();
+  } else {
+    std::memcpy(small, s.data(), s.size());
+    small[s.size()] = '\0';
+  }
+  char* end;
+  errno = 0;
+  double v = std::strtod(buf, &end);
+  *erange = errno == ERANGE;
+  *full = end == buf + s.size();
+  *stopped_at_nul = *end == '\0';
+  return v;
+}
+
+}  // namespace
+
+bool ParseDouble(absl::string_view s, double* out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  // Fast path (ZADD's scores): from_chars reads the plain decimal forms,
+  // correctly rounded like glibc's strtod, without strtod's copy, locale
+  // and multi-precision set-up. Anything it does not take whole ('+',
+  // hex, out of range, trailing bytes) goes to strtod, which decides.
+  {
+    double v;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && ptr == s.data() + s.size()) {
+      if (std::isnan(v)) return false;
+      *out = v;
+      return true;
+    }
+  }
+  bool full, at_nul, erange;
+  double v = StrToD(s, &full, &at_nul, &erange);
+  if (!full || std::isnan(v) || (erange && (std::isinf(v) || v == 0))) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseScoreBound(absl::string_view s, double* v, bool* exclusive) {
+  *exclusive = !s.empty() && s[0] == '(';
+  if (*exclusive) s.remove_prefix(1);
+  bool full, at_nul, erange;
+  *v = StrToD(s, &full, &at_nul, &erange);
+  return at_nul && !std::isnan(*v);
 }
 
 }  // namespace twinkv

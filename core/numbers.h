@@ -32,6 +32,18 @@ bool ParseLongDouble(absl::string_view s, long double* out);
 // kMaxLongDoubleChars bytes. Returns the length (0 if it does not fit).
 size_t FormatLongDouble(long double v, char* buf);
 
+// Redis's getDoubleFromObject (ZADD scores, ZUNIONSTORE weights...): the
+// whole of `s` must be a strtod double; no leading space, no NaN, no
+// overflow or underflow to zero ("inf", "-inf" and hex floats are fine).
+// Returns false otherwise.
+bool ParseDouble(absl::string_view s, double* out);
+
+// One bound of Redis's zslParseRange (ZRANGEBYSCORE min/max): "(x" is
+// exclusive (*exclusive set), anything else inclusive. strtod's leniency
+// is Redis's too: leading space, "" as 0, and text after an embedded NUL is
+// ignored; other trailing bytes or NaN make it false.
+bool ParseScoreBound(absl::string_view s, double* v, bool* exclusive);
+
 }  // namespace twinkv
 
 #endif  // TWINKV_CORE_NUMBERS_H_

@@ -25,26 +25,6 @@
 namespace twinkv {
 namespace {
 
-// Family-specific error strings, spelled as Redis 7.0 spells them. (char
-// arrays, not string_views: constants without relocated pointers.)
-constexpr char kInvalidCommandErr[] =
-    "ERR Invalid command specified";
-constexpr char kInvalidArgCountErr[] =
-    "ERR Invalid number of arguments specified for command";
-constexpr char kNoKeyArgsErr[] =
-    "ERR The command has no key arguments";
-constexpr char kFunctionFlushErr[] =
-    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
-constexpr char kFunctionFlushArgsErr[] =
-    "ERR unknown subcommand or wrong number of arguments for 'flush'. Try "
-    "FUNCTION HELP.";
-constexpr char kScriptFlushErr[] =
-    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
-constexpr char kNoConfigFileErr[] =
-    "ERR The server is running without a config file";
-constexpr char kRewriteUnsupportedErr[] =
-    "ERR Rewriting config file: not supported by twinkv";
-
 // Redis's addReplyHelp: the header line, the given lines, then HELP, all as
 // status replies.
 void ReplyHelp(ReplyWriter& reply, absl::string_view container,

@@ -22,67 +22,23 @@
 #include "core/db.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/glob.h"
 #include "core/numbers.h"
 #include "core/set_object.h"
 
 namespace twinkv {
 
-absl::string_view ParseScanOptions(absl::Span<const absl::string_view> args,
-                                   size_t first, ScanArgs* out) {
-  for (size_t i = first; i < args.size();) {
-    const size_t left = args.size() - i;
-    if (EqualsIgnoreCase(args[i], "count") && left >= 2) {
-      int64_t count;
-      if (!ParseInt64(args[i + 1], &count)) return kNotIntegerErr;
-      if (count < 1) return kSyntaxErr;
-      out->count = count;
-      i += 2;
-    } else if (EqualsIgnoreCase(args[i], "match") && left >= 2) {
-      out->pattern = args[i + 1] == "*" ? absl::string_view() : args[i + 1];
-      i += 2;
-    } else {
-      return kSyntaxErr;
-    }
-  }
-  return {};
-}
-
 namespace {
 
-constexpr absl::string_view kMustBePositiveErr =
-    "ERR value is out of range, must be positive";
-constexpr absl::string_view kCountRangeErr =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
 
 // --- Lookups. ---
-
-// A read lookup, counting keyspace hits and misses (lookupKeyRead).
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  if (v != nullptr) {
-    ++stats.keyspace_hits;
-  } else {
-    ++stats.keyspace_misses;
-  }
-  return v;
-}
 
 // The set at `key`, or nullptr if there is none. With *wrong_type set when
 // the key holds another type (and WRONGTYPE already replied).
 SetObject* GetSet(CommandContext& ctx, absl::string_view key, bool read,
                   bool* wrong_type) {
-  Value* v = read ? LookupRead(ctx, key) : ctx.db().Find(key, ctx.now_ms);
-  *wrong_type = false;
-  if (v == nullptr) return nullptr;
-  if (v->type() != ValueType::kSet) {
-    ctx.reply.Error(kWrongTypeErr);
-    *wrong_type = true;
-    return nullptr;
-  }
-  return v->object_as<SetObject>();
+  return LookupObject<SetObject>(ctx, key, ValueType::kSet, read, wrong_type);
 }
 
 // The set at `key`, created if absent; nullptr after WRONGTYPE.
@@ -95,11 +51,6 @@ SetObject* GetOrCreateSet(CommandContext& ctx, absl::string_view key) {
     return nullptr;
   }
   return v->object_as<SetObject>();
-}
-
-void DeleteIfEmpty(CommandContext& ctx, absl::string_view key,
-                   const SetObject* set) {
-  if (set->size() == 0) ctx.db().Erase(key, ctx.now_ms);
 }
 
 void ReplySet(CommandContext& ctx, const std::vector<std::string>& members) {
@@ -378,28 +329,24 @@ void SInterCardCommand(CommandContext& ctx, ArgList args) {
 void SScanCommand(CommandContext& ctx, ArgList args) {
   ScanArgs scan;
   if (!ParseCursor(args[2], &scan.cursor)) {
-    return ctx.reply.Error("ERR invalid cursor");
+    return ctx.reply.Error(kInvalidCursorErr);
   }
   bool wrong;
   SetObject* set = GetSet(ctx, args[1], true, &wrong);
   if (wrong) return;
-  if (set == nullptr) {
-    // Redis answers an empty scan before it parses the options.
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  absl::string_view err = ParseScanOptions(args, 3, &scan);
+  // Redis answers an empty scan before it parses the options.
+  if (set == nullptr) return ReplyEmptyScan(ctx);
+  absl::string_view err = ParseScanOptions(args, 3, /*allow_type=*/false, &scan);
   if (!err.empty()) return ctx.reply.Error(err);
   std::vector<std::string> found;
   uint64_t cursor = scan.cursor;
-  int64_t budget = scan.count * 10;
+  int64_t budget = ScanStepBudget(scan.count);
   do {
     cursor =
         set->Scan(cursor, [&](absl::string_view m) { found.emplace_back(m); });
   } while (cursor != 0 && budget-- > 0 &&
            found.size() < static_cast<uint64_t>(scan.count));
-  if (!scan.pattern.empty()) {
+  if (scan.use_pattern) {
     found.erase(std::remove_if(found.begin(), found.end(),
                                [&](const std::string& m) {
                                  return !GlobMatch(scan.pattern, m);

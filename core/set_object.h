@@ -30,19 +30,6 @@ namespace twinkv {
 template <typename V>
 using MemberMap = Dict<V>;
 
-// SSCAN/ZSCAN arguments after the cursor (Redis's scanGenericCommand),
-// shared by the set and sorted-set families.
-struct ScanArgs {
-  uint64_t cursor = 0;
-  int64_t count = 10;
-  absl::string_view pattern;  // empty: no MATCH (or MATCH *)
-};
-
-// Parses [MATCH pattern] [COUNT count] from args[first] on. Returns the
-// error to reply (Redis's exact text), or an empty view on success.
-absl::string_view ParseScanOptions(absl::Span<const absl::string_view> args,
-                                   size_t first, ScanArgs* out);
-
 class SetObject : public ValueObject {
  public:
   struct Empty {};

@@ -86,11 +86,6 @@ int SkipList::RandomLevel(Random& random) {
   return level;
 }
 
-bool SkipList::Less(const Node* node, double score, absl::string_view member) {
-  return node->score_ < score ||
-         (node->score_ == score && CompareBytes(node->member_, member) < 0);
-}
-
 void SkipList::Clear() {
   Node* x = header_->level(0).forward;
   while (x != nullptr) {
@@ -107,19 +102,27 @@ void SkipList::Clear() {
 
 const SkipList::Node* SkipList::Insert(double score, absl::string_view member,
                                        Random& random) {
+  Node* x = NewNode(RandomLevel(random), score, member);
+  Link(x);
+  return x;
+}
+
+void SkipList::Link(Node* x) {
+  const double score = x->score_;
+  const absl::string_view member = x->member_;
   Node* update[kMaxLevel];
   size_t rank[kMaxLevel];
-  Node* x = header_;
+  Node* p = header_;
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-    while (x->level(i).forward != nullptr &&
-           Less(x->level(i).forward, score, member)) {
-      rank[i] += x->level(i).span;
-      x = x->level(i).forward;
+    while (p->level(i).forward != nullptr &&
+           Less(p->level(i).forward, score, member)) {
+      rank[i] += p->level(i).span;
+      p = p->level(i).forward;
     }
-    update[i] = x;
+    update[i] = p;
   }
-  int height = RandomLevel(random);
+  const int height = x->height_;
   if (height > level_) {
     for (int i = level_; i < height; ++i) {
       rank[i] = 0;
@@ -128,8 +131,7 @@ const SkipList::Node* SkipList::Insert(double score, absl::string_view member,
     }
     level_ = height;
   }
-  x = NewNode(height, score, member);
-  bytes_ += sizeof(Node) + height * sizeof(Node::Level) + member.size();
+  bytes_ += NodeBytes(x);
   for (int i = 0; i < height; ++i) {
     x->level(i).forward = update[i]->level(i).forward;
     update[i]->level(i).forward = x;
@@ -145,7 +147,6 @@ const SkipList::Node* SkipList::Insert(double score, absl::string_view member,
     tail_ = x;
   }
   ++size_;
-  return x;
 }
 
 void SkipList::DeleteNode(Node* x, Node** update) {
@@ -166,7 +167,7 @@ void SkipList::DeleteNode(Node* x, Node** update) {
     --level_;
   }
   --size_;
-  bytes_ -= sizeof(Node) + x->height_ * sizeof(Node::Level) + x->member_.size();
+  bytes_ -= NodeBytes(x);
 }
 
 bool SkipList::Delete(double score, absl::string_view member) {
@@ -209,10 +210,14 @@ const SkipList::Node* SkipList::UpdateScore(double cur_score,
     x->score_ = new_score;
     return x;
   }
+  // Otherwise move the node itself (Redis allocates a new one): its height
+  // was drawn independently of its score, so keeping it keeps the level
+  // distribution, and the member is not copied.
+  (void)random;
   DeleteNode(x, update);
-  const Node* n = Insert(new_score, x->member_, random);
-  FreeNode(x);
-  return n;
+  x->score_ = new_score;
+  Link(x);
+  return x;
 }
 
 int64_t SkipList::Rank(double score, absl::string_view member) const {

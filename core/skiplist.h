@@ -161,8 +161,23 @@ class SkipList {
   static Node* NewNode(int height, double score, absl::string_view member);
   static void FreeNode(Node* node);
   static int RandomLevel(Random& random);
-  // True if (score, member) orders before node's element.
-  static bool Less(const Node* node, double score, absl::string_view member);
+  // True if node's element orders before (score, member): by score, then
+  // by bytes (memcmp, shorter first). Inline: the searches call it at
+  // every step.
+  static bool Less(const Node* node, double score, absl::string_view member) {
+    return node->score_ < score ||
+           (node->score_ == score &&
+            absl::string_view(node->member_).compare(member) < 0);
+  }
+  // Bytes one node accounts for in bytes_.
+  static size_t NodeBytes(const Node* x) {
+    return sizeof(Node) + x->height_ * sizeof(Node::Level) +
+           x->member_.size();
+  }
+  // Links the unlinked node `x` (any height <= kMaxLevel) at the place of
+  // its (score, member); counts it in size_ and bytes_.
+  void Link(Node* x);
+  // Unlinks `x`, given the update vector of its place; uncounts it.
   void DeleteNode(Node* x, Node** update);
   // Delete every node from `x` on while keep_going(x), given the update
   // vector for x.

@@ -23,34 +23,11 @@
 #include "core/db.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/numbers.h"
 
 namespace twinkv {
 namespace {
-
-// --- Lookups. ---
-
-// A read lookup: counts keyspace hits and misses as Redis's lookupKeyRead
-// does (write lookups do not).
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  if (v != nullptr) {
-    ++stats.keyspace_hits;
-  } else {
-    ++stats.keyspace_misses;
-  }
-  return v;
-}
-
-// Replies WRONGTYPE and returns true if `v` exists and is not a string.
-bool WrongType(CommandContext& ctx, const Value* v) {
-  if (v != nullptr && !v->is_string()) {
-    ctx.reply.Error(kWrongTypeErr);
-    return true;
-  }
-  return false;
-}
 
 // Redis's checkStringLength: the result of growing a string of `size`
 // bytes by `append` must stay within proto-max-bulk-len.
@@ -175,7 +152,7 @@ void SetGeneric(CommandContext& ctx, absl::string_view key,
   Value* old;
   if (flags & kSetGet) {
     old = LookupRead(ctx, key);
-    if (WrongType(ctx, old)) return;
+    if (WrongType(ctx, old, ValueType::kString)) return;
     // The old value goes into the reply before it is overwritten.
     old ? ctx.reply.Bulk(old->str()) : ctx.reply.Null();
   } else {
@@ -198,7 +175,7 @@ void ReplyZero(ReplyWriter& r) { r.Integer(0); }
 void GetCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   ctx.reply.Bulk(v->str());
 }
 
@@ -232,7 +209,7 @@ void SetExCommand(CommandContext& ctx, ArgList args) {
 
 void GetSetCommand(CommandContext& ctx, ArgList args) {
   Value* old = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, old)) return;
+  if (WrongType(ctx, old, ValueType::kString)) return;
   old ? ctx.reply.Bulk(old->str()) : ctx.reply.Null();
   ctx.db().SetString(args[1], args[2], ctx.now_ms);
 }
@@ -240,7 +217,7 @@ void GetSetCommand(CommandContext& ctx, ArgList args) {
 void GetDelCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   ctx.reply.Bulk(v->str());
   ctx.db().Erase(args[1], ctx.now_ms);
 }
@@ -252,7 +229,7 @@ void GetExCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   const uint32_t expire_flag = opt.flags & kAnyExpire;
   int64_t expire_ms = Db::kNoExpire;
   if (expire_flag &&
@@ -272,7 +249,7 @@ void GetExCommand(CommandContext& ctx, ArgList args) {
 
 void StrLenCommand(CommandContext& ctx, ArgList args) {
   Value* v = LookupRead(ctx, args[1]);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   ctx.reply.Integer(v ? static_cast<int64_t>(v->str_size()) : 0);
 }
 
@@ -314,7 +291,7 @@ void AppendCommand(CommandContext& ctx, ArgList args) {
   bool created;
   Value* v = ctx.db().FindOrCreate(args[1], ctx.now_ms, &created);
   if (!created) {
-    if (WrongType(ctx, v)) return;
+    if (WrongType(ctx, v, ValueType::kString)) return;
     if (!CheckStringLength(ctx, v->str_size(), args[2].size())) return;
   }
   v->AppendString(args[2]);
@@ -327,7 +304,7 @@ void IncrDecr(CommandContext& ctx, absl::string_view key, int64_t incr) {
   Value* v = ctx.db().FindOrCreate(key, ctx.now_ms, &created);
   int64_t value = 0;
   if (!created) {
-    if (WrongType(ctx, v)) return;
+    if (WrongType(ctx, v, ValueType::kString)) return;
     if (!ParseInt64(v->str(), &value)) return ctx.reply.Error(kNotIntegerErr);
     constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
     constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
@@ -369,7 +346,7 @@ void DecrByCommand(CommandContext& ctx, ArgList args) {
 void IncrByFloatCommand(CommandContext& ctx, ArgList args) {
   Db& db = ctx.db();
   Value* v = db.Find(args[1], ctx.now_ms);
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   long double value = 0;
   long double incr;
   if ((v != nullptr && !ParseLongDouble(v->str(), &value)) ||
@@ -397,7 +374,7 @@ void GetRangeCommand(CommandContext& ctx, ArgList args) {
   }
   Value* v = LookupRead(ctx, args[1]);
   if (v == nullptr) return ctx.reply.Bulk("");
-  if (WrongType(ctx, v)) return;
+  if (WrongType(ctx, v, ValueType::kString)) return;
   absl::string_view s = v->str();
   const int64_t len = static_cast<int64_t>(s.size());
   if (start < 0 && end < 0 && start > end) return ctx.reply.Bulk("");
@@ -424,7 +401,7 @@ void SetRangeCommand(CommandContext& ctx, ArgList args) {
     bool created;
     v = db.FindOrCreate(args[1], ctx.now_ms, &created);
   } else {
-    if (WrongType(ctx, v)) return;
+    if (WrongType(ctx, v, ValueType::kString)) return;
     if (data.empty()) {
       return ctx.reply.Integer(static_cast<int64_t>(v->str_size()));
     }

@@ -23,12 +23,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "core/command.h"
 #include "core/db.h"
 #include "core/dict.h"
 #include "core/engine.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/glob.h"
 #include "core/numbers.h"
 #include "core/resp/reply_writer.h"
@@ -39,83 +41,6 @@
 namespace twinkv {
 namespace {
 
-constexpr absl::string_view kMinMaxNotFloatErr =
-    "ERR min or max is not a float";
-constexpr absl::string_view kMinMaxNotStringErr =
-    "ERR min or max not valid string range item";
-constexpr absl::string_view kNanScoreErr =
-    "ERR resulting score is not a number (NaN)";
-constexpr absl::string_view kXxNxErr =
-    "ERR XX and NX options at the same time are not compatible";
-constexpr absl::string_view kGtLtNxErr =
-    "ERR GT, LT, and/or NX options at the same time are not compatible";
-constexpr absl::string_view kIncrPairErr =
-    "ERR INCR option supports a single increment-element pair";
-constexpr absl::string_view kLimitErr =
-    "ERR syntax error, LIMIT is only supported in combination with either "
-    "BYSCORE or BYLEX";
-constexpr absl::string_view kWithScoresLexErr =
-    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
-constexpr absl::string_view kWeightErr = "ERR weight value is not a float";
-constexpr absl::string_view kMustBePositiveErr =
-    "ERR value is out of range, must be positive";
-constexpr absl::string_view kCountRangeErr =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
-constexpr absl::string_view kOutOfRangeErr = "ERR value is out of range";
-
-// --- Number parsing (Redis's strtod-based readers; strtod needs a
-// terminated copy). ---
-
-// strtod over `s`; *consumed_all says whether it stopped at the end of the
-// copy or at a NUL byte inside it (zslParseRange stops at the first NUL, as
-// Redis's C string view of the argument does).
-double StrToD(absl::string_view s, bool* full, bool* stopped_at_nul,
-              bool* erange) {
-  char small[128];
-  std::string big;
-  char* buf = small;
-  if (s.size() >= sizeof(small)) {
-    big.assign(s.data(), s.size());
-    buf = big.data();
-  } else {
-    std::memcpy(small, s.data(), s.size());
-    small[s.size()] = '\0';
-  }
-  char* end;
-  errno = 0;
-  double v = std::strtod(buf, &end);
-  *erange = errno == ERANGE;
-  *full = end == buf + s.size();
-  *stopped_at_nul = *end == '\0';
-  return v;
-}
-
-// Redis's getDoubleFromObject: the whole argument must be a double; no
-// leading space, no NaN, no overflow or underflow to zero ("inf", "-inf"
-// and hex floats are fine).
-bool ParseDouble(absl::string_view s, double* out) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) {
-    return false;
-  }
-  bool full, at_nul, erange;
-  double v = StrToD(s, &full, &at_nul, &erange);
-  if (!full || std::isnan(v) || (erange && (std::isinf(v) || v == 0))) {
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-// One bound of zslParseRange: "(x" exclusive, else x; strtod's leniency
-// (leading space, "" as 0) is Redis's too.
-bool ParseScoreBound(absl::string_view s, double* v, bool* exclusive) {
-  *exclusive = !s.empty() && s[0] == '(';
-  if (*exclusive) s.remove_prefix(1);
-  bool full, at_nul, erange;
-  *v = StrToD(s, &full, &at_nul, &erange);
-  return at_nul && !std::isnan(*v);
-}
 
 bool ParseScoreRange(absl::string_view min, absl::string_view max,
                      ScoreRange* r) {
@@ -150,34 +75,11 @@ bool ParseLexRange(absl::string_view min, absl::string_view max, LexRange* r) {
 
 // --- Lookups. ---
 
-Value* LookupRead(CommandContext& ctx, absl::string_view key) {
-  Value* v = ctx.db().Find(key, ctx.now_ms);
-  EngineStats& stats = ctx.engine.stats();
-  if (v != nullptr) {
-    ++stats.keyspace_hits;
-  } else {
-    ++stats.keyspace_misses;
-  }
-  return v;
-}
-
 // The sorted set at `key` or nullptr; *wrong_type after replying WRONGTYPE.
 ZSetObject* GetZSet(CommandContext& ctx, absl::string_view key, bool read,
                     bool* wrong_type) {
-  Value* v = read ? LookupRead(ctx, key) : ctx.db().Find(key, ctx.now_ms);
-  *wrong_type = false;
-  if (v == nullptr) return nullptr;
-  if (v->type() != ValueType::kZSet) {
-    ctx.reply.Error(kWrongTypeErr);
-    *wrong_type = true;
-    return nullptr;
-  }
-  return v->object_as<ZSetObject>();
-}
-
-void DeleteIfEmpty(CommandContext& ctx, absl::string_view key,
-                   const ZSetObject* z) {
-  if (z->size() == 0) ctx.db().Erase(key, ctx.now_ms);
+  return LookupObject<ZSetObject>(ctx, key, ValueType::kZSet, read,
+                                  wrong_type);
 }
 
 Random& Rng(CommandContext& ctx) { return ctx.engine.runtime().random(); }
@@ -216,14 +118,14 @@ void StoreElements(CommandContext& ctx, absl::string_view dst,
 
 // --- ZADD / ZINCRBY. ---
 
-enum ZAddFlag : uint32_t {
-  kZAddNx = 1u << 0,
-  kZAddXx = 1u << 1,
-  kZAddGt = 1u << 2,
-  kZAddLt = 1u << 3,
-  kZAddCh = 1u << 4,
-  kZAddIncr = 1u << 5,
-};
+// ZADD's options are ZSetObject's Add flags, plus CH (which only changes
+// the reply).
+constexpr uint32_t kZAddNx = ZSetObject::kAddNx;
+constexpr uint32_t kZAddXx = ZSetObject::kAddXx;
+constexpr uint32_t kZAddGt = ZSetObject::kAddGt;
+constexpr uint32_t kZAddLt = ZSetObject::kAddLt;
+constexpr uint32_t kZAddIncr = ZSetObject::kAddIncr;
+constexpr uint32_t kZAddCh = 1u << 8;
 
 // zaddGenericCommand with the options already known; args[first] on are
 // score/member pairs.
@@ -240,7 +142,8 @@ void ZAddGeneric(CommandContext& ctx, ArgList args, size_t first,
     return ctx.reply.Error(kGtLtNxErr);
   }
   if (incr && elements > 1) return ctx.reply.Error(kIncrPairErr);
-  std::vector<double> scores(elements);
+  // All scores are checked before anything changes.
+  absl::InlinedVector<double, 4> scores(elements);
   for (size_t j = 0; j < elements; ++j) {
     if (!ParseDouble(args[first + 2 * j], &scores[j])) {
       return ctx.reply.Error(kNotFloatErr);
@@ -249,9 +152,7 @@ void ZAddGeneric(CommandContext& ctx, ArgList args, size_t first,
   Db& db = ctx.db();
   const absl::string_view key = args[1];
   Value* v = db.Find(key, ctx.now_ms);
-  if (v != nullptr && v->type() != ValueType::kZSet) {
-    return ctx.reply.Error(kWrongTypeErr);
-  }
+  if (WrongType(ctx, v, ValueType::kZSet)) return;
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
   if (v == nullptr && !xx) {
@@ -259,28 +160,25 @@ void ZAddGeneric(CommandContext& ctx, ArgList args, size_t first,
   }
   if (v != nullptr) {
     ZSetObject* z = v->object_as<ZSetObject>();
+    const uint32_t add_flags = flags & ~kZAddCh;
     for (size_t j = 0; j < elements; ++j) {
-      score = scores[j];
-      absl::string_view member = args[first + 2 * j + 1];
-      const double* cur = z->Score(member);
-      if (cur != nullptr) {
-        if (nx) continue;
-        const double old = *cur;
-        if (incr) {
-          score += old;
-          if (std::isnan(score)) return ctx.reply.Error(kNanScoreErr);
-        }
-        if ((lt && score >= old) || (gt && score <= old)) continue;
-        ++processed;
-        if (score != old) {
-          z->Set(member, score, Rng(ctx));
+      switch (z->Add(args[first + 2 * j + 1], scores[j], add_flags, Rng(ctx),
+                     &score)) {
+        case ZSetObject::AddResult::kAdded:
+          ++added;
+          ++processed;
+          break;
+        case ZSetObject::AddResult::kUpdated:
           ++updated;
-        }
-      } else {
-        if (xx) continue;
-        z->Set(member, score, Rng(ctx));
-        ++added;
-        ++processed;
+          ++processed;
+          break;
+        case ZSetObject::AddResult::kUnchanged:
+          ++processed;
+          break;
+        case ZSetObject::AddResult::kSkipped:
+          break;
+        case ZSetObject::AddResult::kNan:
+          return ctx.reply.Error(kNanScoreErr);
       }
     }
   }
@@ -879,28 +777,24 @@ void ZSetOpStoreCommand(CommandContext& ctx, ArgList args) {
 void ZScanCommand(CommandContext& ctx, ArgList args) {
   ScanArgs scan;
   if (!ParseCursor(args[2], &scan.cursor)) {
-    return ctx.reply.Error("ERR invalid cursor");
+    return ctx.reply.Error(kInvalidCursorErr);
   }
   bool wrong;
   ZSetObject* z = GetZSet(ctx, args[1], true, &wrong);
   if (wrong) return;
-  if (z == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.ArrayHeader(0);
-  }
-  absl::string_view err = ParseScanOptions(args, 3, &scan);
+  if (z == nullptr) return ReplyEmptyScan(ctx);
+  absl::string_view err = ParseScanOptions(args, 3, /*allow_type=*/false, &scan);
   if (!err.empty()) return ctx.reply.Error(err);
   std::vector<Element> found;
   uint64_t cursor = scan.cursor;
-  int64_t budget = scan.count * 10;
+  int64_t budget = ScanStepBudget(scan.count);
   do {
     cursor = z->Scan(cursor, [&](absl::string_view m, double s) {
       found.emplace_back(std::string(m), s);
     });
   } while (cursor != 0 && budget-- > 0 &&
            found.size() < static_cast<uint64_t>(scan.count));
-  if (!scan.pattern.empty()) {
+  if (scan.use_pattern) {
     found.erase(std::remove_if(found.begin(), found.end(),
                                [&](const Element& e) {
                                  return !GlobMatch(scan.pattern, e.first);

@@ -10,6 +10,7 @@
 #ifndef TWINKV_CORE_ZSET_OBJECT_H_
 #define TWINKV_CORE_ZSET_OBJECT_H_
 
+#include <cmath>
 #include <cstddef>
 
 #include "absl/functional/function_ref.h"
@@ -48,6 +49,60 @@ class ZSetObject : public ValueObject {
       *s = score;
     }
     return inserted;
+  }
+  // ZADD's flags (Redis's ZADD_IN_*).
+  enum AddFlag : uint32_t {
+    kAddNx = 1u << 0,    // only add new members
+    kAddXx = 1u << 1,    // only update existing members
+    kAddGt = 1u << 2,    // update only to a greater score
+    kAddLt = 1u << 3,    // update only to a lesser score
+    kAddIncr = 1u << 4,  // `score` is an increment
+  };
+  enum class AddResult {
+    kAdded,      // a new member
+    kUpdated,    // its score changed
+    kUnchanged,  // processed, same score
+    kSkipped,    // refused by NX, XX, GT or LT
+    kNan,        // the increment made NaN; nothing changed
+  };
+  // Redis's zsetAdd, with one hash lookup (ZADD's hot path): adds or
+  // updates `member` as `flags` allow. Requires score not NaN and not both
+  // NX and XX. *new_score is the member's score afterwards (with INCR, the
+  // sum; -0 as computed, though it is stored as 0), set unless kSkipped or
+  // kNan.
+  AddResult Add(absl::string_view member, double score, uint32_t flags,
+                Random& random, double* new_score) {
+    double* cur;
+    if (flags & kAddXx) {
+      cur = scores_.Find(member);
+      if (cur == nullptr) return AddResult::kSkipped;
+    } else {
+      bool inserted;
+      cur = scores_.FindOrInsert(member, &inserted);
+      if (inserted) {
+        *new_score = score;
+        if (score == 0) score = 0;  // see Set
+        *cur = score;
+        zsl_.Insert(score, member, random);
+        return AddResult::kAdded;
+      }
+    }
+    if (flags & kAddNx) return AddResult::kSkipped;
+    const double old = *cur;
+    if (flags & kAddIncr) {
+      score += old;
+      if (std::isnan(score)) return AddResult::kNan;
+    }
+    if (((flags & kAddLt) && score >= old) ||
+        ((flags & kAddGt) && score <= old)) {
+      return AddResult::kSkipped;
+    }
+    *new_score = score;
+    if (score == old) return AddResult::kUnchanged;
+    if (score == 0) score = 0;
+    zsl_.UpdateScore(old, member, score, random);
+    *cur = score;
+    return AddResult::kUpdated;
   }
   // True if `member` was there.
   bool Remove(absl::string_view member) {

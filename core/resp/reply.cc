@@ -38,7 +38,7 @@ bool ValidBigNumber(absl::string_view s) {
   return true;
 }
 
-bool ParseDouble(absl::string_view s, double* out) {
+bool ParseResp3Double(absl::string_view s, double* out) {
   // The RESP3 grammar allows a '+' sign, which from_chars does not.
   if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
   if (s.empty()) return false;
@@ -373,7 +373,7 @@ ReplyDecoder::Result ReplyDecoder::Decode(absl::string_view input, Reply* out) {
         break;
       case ',':
         value.type = Reply::Type::kDouble;
-        if (!ParseDouble(line, &value.number)) {
+        if (!ParseResp3Double(line, &value.number)) {
           return Fail("Protocol error: invalid double");
         }
         value.str.assign(line.data(), line.size());

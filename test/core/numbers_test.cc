@@ -2,10 +2,16 @@
 
 #include "core/numbers.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 
@@ -64,6 +70,92 @@ TEST(FormatLongDoubleTest, TrimsLikeIncrbyfloat) {
   EXPECT_EQ(fmt(3.0L), "3");
   EXPECT_EQ(fmt(-0.0L), "0");
   EXPECT_EQ(fmt(5.0e3L), "5000");
+}
+
+// The strtod-only reader ParseDouble replaced (Redis's getDoubleFromObject
+// verbatim): the model its from_chars fast path must agree with.
+bool ModelParseDouble(absl::string_view s, double* out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  std::string copy(s);
+  char* end;
+  errno = 0;
+  double v = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || std::isnan(v) ||
+      (errno == ERANGE && (std::isinf(v) || v == 0))) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+TEST(ParseDoubleTest, AcceptsWhatGetDoubleFromObjectAccepts) {
+  double v = 0;
+  EXPECT_TRUE(ParseDouble("12345", &v));
+  EXPECT_EQ(v, 12345);
+  EXPECT_TRUE(ParseDouble("-1.5e3", &v));
+  EXPECT_EQ(v, -1500);
+  EXPECT_TRUE(ParseDouble("+2", &v));
+  EXPECT_EQ(v, 2);
+  EXPECT_TRUE(ParseDouble("0x10", &v));
+  EXPECT_EQ(v, 16);
+  EXPECT_TRUE(ParseDouble("-inf", &v));
+  EXPECT_TRUE(std::isinf(v) && v < 0);
+  EXPECT_TRUE(ParseDouble("1e-310", &v));  // subnormal, not zero
+  EXPECT_GT(v, 0);
+  EXPECT_TRUE(ParseDouble("-0", &v));
+  EXPECT_TRUE(v == 0 && std::signbit(v));
+}
+
+TEST(ParseDoubleTest, RejectsWhatGetDoubleFromObjectRejects) {
+  double v = 0;
+  for (absl::string_view bad : std::initializer_list<absl::string_view>{
+           "", " 1", "1 ", "nan", "-nan", "1e999", "1e-400", "abc", "1e", ".",
+           "1.2.3", absl::string_view("1\0002", 3)}) {
+    EXPECT_FALSE(ParseDouble(bad, &v)) << bad;
+  }
+}
+
+// Strings near the grammar: digits, signs, dots, exponents, hex, inf, NUL.
+rc::Gen<std::string> DoubleLikeString() {
+  return rc::gen::oneOf(
+      rc::gen::map(rc::gen::arbitrary<double>(),
+                   [](double d) { return absl::StrFormat("%.17g", d); }),
+      rc::gen::map(rc::gen::arbitrary<int64_t>(),
+                   [](int64_t n) { return absl::StrCat(n); }),
+      rc::gen::container<std::string>(rc::gen::elementOf(
+          std::string("0123456789+-.eExXpinfINFa \t", 27) + '\0')));
+}
+
+RC_GTEST_PROP(ParseDoubleProperty, AgreesWithStrtodModel, ()) {
+  const std::string s = *DoubleLikeString();
+  double got = 0, want = 0;
+  const bool ok = ParseDouble(s, &got);
+  RC_ASSERT(ok == ModelParseDouble(s, &want));
+  if (ok) RC_ASSERT(std::memcmp(&got, &want, sizeof(got)) == 0);
+}
+
+TEST(ParseScoreBoundTest, ReadsZslParseRangeBounds) {
+  double v = 1;
+  bool exclusive = true;
+  EXPECT_TRUE(ParseScoreBound("1.5", &v, &exclusive));
+  EXPECT_EQ(v, 1.5);
+  EXPECT_FALSE(exclusive);
+  EXPECT_TRUE(ParseScoreBound("(-inf", &v, &exclusive));
+  EXPECT_TRUE(std::isinf(v) && v < 0);
+  EXPECT_TRUE(exclusive);
+  // strtod's leniency, as Redis: "" and "(" are 0, leading space is fine,
+  // and an embedded NUL ends the number.
+  EXPECT_TRUE(ParseScoreBound("", &v, &exclusive));
+  EXPECT_EQ(v, 0);
+  EXPECT_TRUE(ParseScoreBound(" 7", &v, &exclusive));
+  EXPECT_EQ(v, 7);
+  EXPECT_TRUE(ParseScoreBound(absl::string_view("3\0x", 3), &v, &exclusive));
+  EXPECT_EQ(v, 3);
+  EXPECT_FALSE(ParseScoreBound("1x", &v, &exclusive));
+  EXPECT_FALSE(ParseScoreBound("nan", &v, &exclusive));
+  EXPECT_FALSE(ParseScoreBound("[1", &v, &exclusive));
 }
 
 }  // namespace
