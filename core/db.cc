@@ -187,6 +187,46 @@ bool ParseCursor(absl::string_view s, uint64_t* cursor) {
 void Db::Clear() {
   map_.Clear();
   expires_ = 0;
+  wheel_.reset();
+  compact_at_ = 0;
+}
+
+// Below this many records the wheel is never swept.
+constexpr size_t kMinCompactRecords = 1024;
+
+void Db::Track(absl::string_view key, int64_t expire_ms) {
+  if (wheel_ == nullptr) wheel_ = std::make_unique<TimeWheel<std::string>>();
+  wheel_->Add(expire_ms, std::string(key.data(), key.size()));
+  if (expire_ms < *earliest_added_) *earliest_added_ = expire_ms;
+  // Every TTL change adds a record and leaves the old one stale; sweeping
+  // when the wheel doubles bounds its size by ~2x the live records plus a
+  // constant, and each sweep is paid for by the adds since the last one.
+  if (wheel_->size() > std::max(compact_at_, kMinCompactRecords)) {
+    CompactWheel();
+  }
+}
+
+void Db::CompactWheel() {
+  wheel_->RemoveIf([this](int64_t when_ms, const std::string& key) {
+    const Entry* e = map_.Find(key);
+    return e == nullptr || e->expire_ms != when_ms;
+  });
+  compact_at_ = 2 * wheel_->size();
+}
+
+size_t Db::ExpireDue(int64_t now_ms, size_t max_records, size_t* deleted) {
+  if (wheel_ == nullptr) return 0;
+  std::vector<TimeWheel<std::string>::Item> due;
+  const size_t popped = wheel_->PopDue(now_ms, max_records, &due);
+  for (const auto& record : due) {
+    // The record may be stale: check the key as it is now.
+    Entry* e = map_.Find(record.value);
+    if (e != nullptr && Expired(*e, now_ms)) {
+      EraseEntry(record.value, *e);
+      ++*deleted;
+    }
+  }
+  return popped;
 }
 
 void Db::EraseEntry(absl::string_view key, const Entry& e) {
@@ -210,7 +250,7 @@ Value* Db::FindOrCreate(absl::string_view key, int64_t now_ms, bool* created) {
   if (!inserted && Expired(e, now_ms)) {
     // The old key is gone; this is a new one.
     e.value = Value();
-    SetEntryExpire(e, kNoExpire);
+    SetEntryExpire(key, e, kNoExpire);
     inserted = true;
   }
   *created = inserted;
@@ -223,7 +263,7 @@ void Db::SetString(absl::string_view key, absl::string_view value,
   Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
   e.value.AssignString(value);
-  if (!keep_ttl) SetEntryExpire(e, expire_ms);  // a new entry has none
+  if (!keep_ttl) SetEntryExpire(key, e, expire_ms);  // a new entry has none
 }
 
 Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
@@ -232,7 +272,7 @@ Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
   Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
   e.value = std::move(value);
-  if (!keep_ttl) SetEntryExpire(e, expire_ms);
+  if (!keep_ttl) SetEntryExpire(key, e, expire_ms);
   return &e.value;
 }
 
@@ -260,7 +300,7 @@ bool Db::SetExpire(absl::string_view key, int64_t expire_ms, int64_t now_ms) {
     EraseEntry(key, *e);
     return false;
   }
-  SetEntryExpire(*e, expire_ms);
+  SetEntryExpire(key, *e, expire_ms);
   return true;
 }
 
@@ -287,7 +327,10 @@ Db::RenameResult Db::Rename(absl::string_view from, absl::string_view to,
   Entry e;
   map_.Take(from, &e);
   bool inserted;
+  const int64_t expire_ms = e.expire_ms;
   *map_.FindOrInsert(to_key, &inserted) = std::move(e);
+  // The record under `from` goes stale; the key lives on under `to`.
+  if (expire_ms != kNoExpire) Track(to_key, expire_ms);
   return RenameResult::kOk;
 }
 
@@ -344,7 +387,9 @@ bool Db::Take(absl::string_view key, int64_t now_ms, Value* value,
 Keyspace::Keyspace(int databases) {
   assert(databases >= 1);
   dbs_.reserve(databases);
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>());
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Db>(&earliest_added_));
+  }
 }
 
 Keyspace::~Keyspace() = default;

@@ -1,10 +1,16 @@
 // The keyspace: numbered databases mapping binary-safe keys to typed values,
 // with per-key expiry times.
 //
-// Expiry is lazy here: every lookup takes the caller's `now_ms` (Unix
-// milliseconds) and a key whose expiry time is <= now_ms is deleted and
-// reported missing, exactly as if it had been deleted. (Active expiry on a
-// time wheel comes with the keyspace issue; it will call DeleteExpired.)
+// Expiry is both lazy and active. Lazy: every lookup takes the caller's
+// `now_ms` (Unix milliseconds) and a key whose expiry time is <= now_ms is
+// deleted and reported missing, exactly as if it had been deleted. Active:
+// every expiry time set is also recorded, with the key's bytes, on a
+// TimeWheel (core/time_wheel.h); the engine's timer calls ExpireDue, which
+// pops due records and deletes those keys that are still expired. Records
+// are validated when they pop (the key may have been deleted, renamed or
+// given another TTL since), so no path that drops or changes a key has to
+// touch the wheel, and the wheel never points into freed memory. Stale
+// records are swept once they outnumber the live TTLs (amortised O(1)).
 // Note: Redis 7.0 expires a key only once now > expiry time, one millisecond
 // later than we do.
 //
@@ -37,6 +43,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "core/dict.h"
+#include "core/time_wheel.h"
 #include "transport/runtime.h"
 
 namespace twinkv {
@@ -206,7 +213,10 @@ class Db {
   // therefore the same as no TTL; that is about 292 million years away.)
   static constexpr int64_t kNoExpire = std::numeric_limits<int64_t>::max();
 
-  Db() = default;
+  Db() : earliest_added_(&own_earliest_added_) {}
+  // A database of a Keyspace: reports new expiry times to
+  // *earliest_added (see Keyspace::TakeEarliestAdded).
+  explicit Db(int64_t* earliest_added) : earliest_added_(earliest_added) {}
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
@@ -288,6 +298,22 @@ class Db {
   bool Take(absl::string_view key, int64_t now_ms, Value* value,
             int64_t* expire_ms);
 
+  // --- Active expiry. ---
+
+  // Pops up to `max_records` due records (expiry time <= now_ms) off the
+  // wheel and deletes the keys among them that are still expired at
+  // now_ms, adding their number to *deleted. Returns the records popped
+  // (fewer than max_records: nothing more is due now).
+  size_t ExpireDue(int64_t now_ms, size_t max_records, size_t* deleted);
+  // The earliest expiry time recorded on the wheel (possibly of a record
+  // gone stale), or kNoExpire if none.
+  int64_t NextExpiry() const {
+    if (wheel_ == nullptr) return kNoExpire;
+    return wheel_->NextDue().value_or(kNoExpire);
+  }
+  // Records on the wheel, stale ones included (for tests and INFO).
+  size_t wheel_size() const { return wheel_ == nullptr ? 0 : wheel_->size(); }
+
   // Bytes of the table and its nodes (keys, expiry times, inline strings),
   // not counting longer strings' buffers or what aggregate objects own.
   size_t AllocatedBytes() const { return map_.AllocatedBytes(); }
@@ -304,14 +330,25 @@ class Db {
   }
   // Erases `key` (whose entry is `e`), keeping expires_ right.
   void EraseEntry(absl::string_view key, const Entry& e);
-  // Changes an entry's expiry time, keeping expires_ right.
-  void SetEntryExpire(Entry& e, int64_t expire_ms) {
+  // Changes the expiry time of `key`'s entry `e`, keeping expires_ and the
+  // wheel right.
+  void SetEntryExpire(absl::string_view key, Entry& e, int64_t expire_ms) {
     expires_ += (expire_ms != kNoExpire) - (e.expire_ms != kNoExpire);
+    const bool changed = e.expire_ms != expire_ms;
     e.expire_ms = expire_ms;
+    if (changed && expire_ms != kNoExpire) Track(key, expire_ms);
   }
+  // Records that `key` expires at `expire_ms` on the wheel.
+  void Track(absl::string_view key, int64_t expire_ms);
+  // Drops the wheel's stale records (O(records)).
+  void CompactWheel();
 
   Map map_;
   size_t expires_ = 0;
+  std::unique_ptr<TimeWheel<std::string>> wheel_;  // created on first TTL
+  size_t compact_at_ = 0;  // wheel size that triggers CompactWheel
+  int64_t own_earliest_added_ = kNoExpire;
+  int64_t* earliest_added_;
 };
 
 class Keyspace {
@@ -328,8 +365,16 @@ class Keyspace {
   // FLUSHALL.
   void Clear();
 
+  // The earliest expiry time set in any database since the last call
+  // (kNoExpire if none), and forgets it: the engine re-arms its expiry
+  // timer when this is earlier than the deadline it is armed for.
+  int64_t TakeEarliestAdded() {
+    return std::exchange(earliest_added_, Db::kNoExpire);
+  }
+
  private:
   std::vector<std::unique_ptr<Db>> dbs_;
+  int64_t earliest_added_ = Db::kNoExpire;
 };
 
 }  // namespace twinkv

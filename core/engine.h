@@ -3,7 +3,15 @@
 //
 // Engine knows nothing of connections; the network server (core/server.h)
 // and tests feed it parsed commands. Everything it needs from the world
-// (the clock) comes from the Runtime it is given.
+// (the clock, timers) comes from the Runtime it is given.
+//
+// Active expiry: the engine keeps at most one runtime timer, armed for the
+// earliest expiry time recorded in any database (none when no key has a
+// TTL: an idle server does no periodic work). When it fires, a cycle
+// deletes due keys for at most kExpireCycleBudget of monotonic time or
+// kExpireCycleMaxRecords wheel records, then re-arms: at once (a zero-delay
+// timer, so clients get their turn in between) if more is due, else at the
+// next expiry time.
 //
 // Single-threaded: all calls from the node's loop.
 
@@ -42,6 +50,9 @@ struct EngineStats {
   uint64_t rejected_connections = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;         // deleted by the active cycle
+  uint64_t expire_cycles = 0;        // active cycles run
+  uint64_t expire_cycle_max_keys = 0;  // most keys one cycle deleted
 };
 
 class Engine {
@@ -52,8 +63,14 @@ class Engine {
   Engine(Runtime& runtime, Config config,
          absl::FunctionRef<void(CommandTable&)> register_families);
 
+  ~Engine();
+
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  // Limits of one active-expiry cycle.
+  static constexpr absl::Duration kExpireCycleBudget = absl::Milliseconds(1);
+  static constexpr size_t kExpireCycleMaxRecords = 10000;
 
   // Runs one command (args[0] is the name) and appends exactly one reply.
   // Unknown commands, unknown subcommands and wrong arity get Redis's
@@ -65,8 +82,19 @@ class Engine {
     Execute(client, args, reply, NowMs());
   }
 
-  // Wall-clock milliseconds since the Unix epoch, from the runtime.
+  // Milliseconds since the Unix epoch on the engine's clock: the wall
+  // clock read once when the engine was made, plus the monotonic time
+  // elapsed since. Key expiry runs on this clock, so relative TTLs
+  // (EX/PX/EXPIRE) last exactly their duration however the wall clock jumps
+  // (NTP, operators). The trade-off: once the wall clock has jumped,
+  // absolute times (EXAT/PXAT/EXPIREAT, EXPIRETIME's replies) are read
+  // against the engine's clock, off by the jump, until a restart re-reads
+  // the wall clock. TIME reports the real wall clock.
   int64_t NowMs();
+
+  // Test hooks: whether the expiry timer is armed, and for which time.
+  bool expiry_timer_armed() const { return expiry_timer_ != 0; }
+  int64_t expiry_deadline_ms() const { return expiry_deadline_ms_; }
 
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
@@ -82,6 +110,18 @@ class Engine {
   Keyspace keyspace_;
   CommandTable commands_;
   EngineStats stats_;
+
+  // Re-arms the expiry timer if a TTL earlier than its deadline was set.
+  void MaybeArmExpiry();
+  // (Re)arms the expiry timer for `deadline_ms` (may be past: fires at once).
+  void ArmExpiry(int64_t deadline_ms);
+  void RunExpireCycle();
+
+  const absl::Time wall_anchor_;
+  const absl::Duration monotonic_anchor_;
+  TimerId expiry_timer_ = 0;
+  int64_t expiry_deadline_ms_ = Db::kNoExpire;
+  int expire_next_db_ = 0;  // round robin across cycles
 };
 
 // Family registration, one per source file of commands.

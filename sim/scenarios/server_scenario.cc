@@ -45,6 +45,9 @@ constexpr absl::Duration kMaxBackoff = absl::Seconds(1);
 // clock-jump entry of the fault record. Gives the window of wall time in
 // which a command ran (its request left at a stamp, its reply is here now)
 // and the highest wall time the server's clock may have shown so far.
+// The engine's clock (Engine::NowMs) reads the wall offset only when the
+// engine is made (at boot) and then follows the monotonic clock, so the
+// windows span every offset the node has had, not just recent ones.
 class ServerClock {
  public:
   struct Stamp {
@@ -67,13 +70,8 @@ class ServerClock {
   // Wall ms at which a command sent at `since` and answered now ran.
   ExecWindow Since(const Stamp& since) {
     Sync();
-    absl::Duration lo = since.offset, hi = since.offset;
-    for (size_t i = since.jumps; i < offsets_.size(); ++i) {
-      lo = std::min(lo, offsets_[i]);
-      hi = std::max(hi, offsets_[i]);
-    }
-    return ExecWindow{absl::ToUnixMillis(epoch_ + since.monotonic + lo),
-                      absl::ToUnixMillis(epoch_ + Monotonic() + hi)};
+    return ExecWindow{absl::ToUnixMillis(epoch_ + since.monotonic + min_offset_),
+                      absl::ToUnixMillis(epoch_ + Monotonic() + max_offset_)};
   }
 
   int64_t HighWaterMs() {
@@ -100,8 +98,10 @@ class ServerClock {
       high_water_ = std::max(high_water_, epoch_ + Monotonic() + offset_);
       offset_ += absl::Nanoseconds(f.amount);
       offsets_.push_back(offset_);
+      min_offset_ = std::min(min_offset_, offset_);
+      max_offset_ = std::max(max_offset_, offset_);
     }
-    high_water_ = std::max(high_water_, epoch_ + Monotonic() + offset_);
+    high_water_ = std::max(high_water_, epoch_ + Monotonic() + max_offset_);
     if (offset_ != server_.sim_clock().wall_offset()) in_sync_ = false;
   }
 
@@ -111,6 +111,8 @@ class ServerClock {
   size_t seen_ = 0;
   absl::Duration offset_ = absl::ZeroDuration();
   std::vector<absl::Duration> offsets_;  // after each jump, in order
+  absl::Duration min_offset_ = absl::ZeroDuration();  // over all offsets
+  absl::Duration max_offset_ = absl::ZeroDuration();
   absl::Time high_water_;
   bool in_sync_ = true;
 };
