@@ -310,56 +310,38 @@ const SkipList::Node* SkipList::LastInLexRange(const LexRange& range) const {
   return x != header_ && range.AboveMin(x->member_) ? x : nullptr;
 }
 
-size_t SkipList::CountBelow(const ScoreRange& range) const {
+template <typename Pred>
+size_t SkipList::CountWhile(Pred pass) const {
+  // The nodes for which `pass` holds form a prefix of the list (the
+  // predicates are monotone in its order), so a descent counts them in
+  // O(log n) by their spans.
   const Node* x = header_;
   size_t n = 0;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->score_)) {
+    while (x->level(i).forward != nullptr && pass(x->level(i).forward)) {
       n += x->level(i).span;
       x = x->level(i).forward;
     }
   }
   return n;
+}
+
+size_t SkipList::CountBelow(const ScoreRange& range) const {
+  return CountWhile([&](const Node* n) { return !range.AboveMin(n->score_); });
 }
 
 size_t SkipList::CountAbove(const ScoreRange& range) const {
-  const Node* x = header_;
-  size_t n = 0;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           range.BelowMax(x->level(i).forward->score_)) {
-      n += x->level(i).span;
-      x = x->level(i).forward;
-    }
-  }
-  return size_ - n;
+  return size_ -
+         CountWhile([&](const Node* n) { return range.BelowMax(n->score_); });
 }
 
 size_t SkipList::CountBelowLex(const LexRange& range) const {
-  const Node* x = header_;
-  size_t n = 0;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->member_)) {
-      n += x->level(i).span;
-      x = x->level(i).forward;
-    }
-  }
-  return n;
+  return CountWhile([&](const Node* n) { return !range.AboveMin(n->member_); });
 }
 
 size_t SkipList::CountAboveLex(const LexRange& range) const {
-  const Node* x = header_;
-  size_t n = 0;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           range.BelowMax(x->level(i).forward->member_)) {
-      n += x->level(i).span;
-      x = x->level(i).forward;
-    }
-  }
-  return size_ - n;
+  return size_ -
+         CountWhile([&](const Node* n) { return range.BelowMax(n->member_); });
 }
 
 template <typename Pred>

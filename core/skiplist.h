@@ -179,6 +179,10 @@ class SkipList {
   void Link(Node* x);
   // Unlinks `x`, given the update vector of its place; uncounts it.
   void DeleteNode(Node* x, Node** update);
+  // How many nodes from the start satisfy `pass` (which must hold for a
+  // prefix of the list).
+  template <typename Pred>
+  size_t CountWhile(Pred pass) const;
   // Delete every node from `x` on while keep_going(x), given the update
   // vector for x.
   template <typename Pred>
