@@ -19,6 +19,10 @@ Engine::Engine(Runtime& runtime, Config config,
 
 Engine::~Engine() {
   if (expiry_timer_ != 0) runtime_.executor().Cancel(expiry_timer_);
+  for (auto& [client, blocked] : blocked_) {
+    if (blocked->timer != 0) runtime_.executor().Cancel(blocked->timer);
+    client->blocked = false;
+  }
 }
 
 int64_t Engine::NowMs() {
@@ -106,7 +110,139 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   ++stats_.commands_processed;
   CommandContext ctx{*this, client, reply, now_ms};
   spec->handler(ctx, args);
+  if (!ready_keys_.empty() && rerunning_ == nullptr) ServeReadyKeys();
   MaybeArmExpiry();
+}
+
+void Engine::BlockClient(CommandContext& ctx, ArgList args,
+                         absl::Span<const absl::string_view> keys,
+                         int64_t timeout_ms, TimeoutReply on_timeout,
+                         ValueType type) {
+  ClientState* client = &ctx.client;
+  if (client == rerunning_) {
+    // A re-run that still finds no data: the client stays where it is in
+    // the queues, with its original deadline.
+    rerun_blocked_ = true;
+    return;
+  }
+  if (client->sink == nullptr || client->blocked) {
+    return on_timeout == TimeoutReply::kNull ? ctx.reply.Null()
+                                             : ctx.reply.NullArray();
+  }
+  auto blocked = std::make_unique<Blocked>();
+  blocked->client = client;
+  blocked->spec = commands_.Find(args[0]);
+  blocked->args.reserve(args.size());
+  for (absl::string_view arg : args) blocked->args.emplace_back(arg);
+  blocked->db = client->db_index;
+  blocked->on_timeout = on_timeout;
+  blocked->type = type;
+  for (absl::string_view key : keys) {
+    if (std::find(blocked->keys.begin(), blocked->keys.end(), key) !=
+        blocked->keys.end()) {
+      continue;  // BLPOP k k 0 waits once on k
+    }
+    blocked->keys.emplace_back(key);
+    waiters_[DbKey(blocked->db, std::string(key))].push_back(client);
+  }
+  if (timeout_ms > 0) {
+    blocked->timer = runtime_.executor().Schedule(
+        absl::Milliseconds(timeout_ms),
+        [this, client] { OnBlockTimeout(client); });
+  }
+  blocked_[client] = std::move(blocked);
+  client->blocked = true;
+}
+
+void Engine::SignalKeyReady(int db, absl::string_view key) {
+  DbKey dk(db, std::string(key));
+  if (!waiters_.contains(dk) || ready_set_.contains(dk)) return;
+  ready_set_.insert(dk);
+  ready_keys_.push_back(std::move(dk));
+}
+
+void Engine::UnblockClient(ClientState& client) {
+  if (!blocked_.contains(&client)) return;
+  RemoveBlocked(&client);
+  client.blocked = false;
+}
+
+void Engine::RemoveBlocked(ClientState* client) {
+  auto it = blocked_.find(client);
+  Blocked& b = *it->second;
+  for (const std::string& key : b.keys) {
+    auto q = waiters_.find(DbKey(b.db, key));
+    if (q == waiters_.end()) continue;
+    std::deque<ClientState*>& queue = q->second;
+    queue.erase(std::find(queue.begin(), queue.end(), client));
+    if (queue.empty()) waiters_.erase(q);
+  }
+  if (b.timer != 0) runtime_.executor().Cancel(b.timer);
+  blocked_.erase(it);
+}
+
+void Engine::OnBlockTimeout(ClientState* client) {
+  auto it = blocked_.find(client);
+  if (it == blocked_.end()) return;
+  it->second->timer = 0;
+  ReplyWriter& reply = client->sink->blocked_reply_writer();
+  reply.set_protocol(client->protocol);
+  if (it->second->on_timeout == TimeoutReply::kNull) {
+    reply.Null();
+  } else {
+    reply.NullArray();
+  }
+  RemoveBlocked(client);
+  client->blocked = false;
+  client->sink->OnUnblocked();
+}
+
+void Engine::ServeReadyKeys() {
+  // Serving may make more keys ready (BLMOVE pushes): loop until none.
+  while (!ready_keys_.empty()) {
+    std::vector<DbKey> keys;
+    keys.swap(ready_keys_);
+    ready_set_.clear();
+    for (const DbKey& dk : keys) {
+      auto q = waiters_.find(dk);
+      if (q == waiters_.end()) continue;
+      // A snapshot: serving removes clients from the queue.
+      const std::vector<ClientState*> queue(q->second.begin(),
+                                            q->second.end());
+      for (ClientState* client : queue) {
+        const Value* v = keyspace_.db(dk.first).Find(dk.second, NowMs());
+        if (v == nullptr) break;  // used up
+        auto b = blocked_.find(client);
+        // Skipped, not served: a client waiting for another type (BLPOP
+        // on a key that became a sorted set) keeps waiting, as in 7.0.
+        if (b == blocked_.end() || b->second->type != v->type()) continue;
+        if (!Rerun(client)) break;
+      }
+    }
+  }
+}
+
+bool Engine::Rerun(ClientState* client) {
+  Blocked& b = *blocked_.at(client);
+  std::vector<absl::string_view> args(b.args.begin(), b.args.end());
+  ReplyWriter& reply = client->sink->blocked_reply_writer();
+  reply.set_protocol(client->protocol);
+  // A blocked client runs no commands, so its database is still b.db; set
+  // it anyway so the re-run cannot see anything else.
+  const int saved_db = client->db_index;
+  client->db_index = b.db;
+  rerunning_ = client;
+  rerun_blocked_ = false;
+  CommandContext ctx{*this, *client, reply, NowMs()};
+  b.spec->handler(ctx, args);
+  rerunning_ = nullptr;
+  client->db_index = saved_db;
+  if (rerun_blocked_) return false;
+  ++stats_.commands_processed;
+  RemoveBlocked(client);
+  client->blocked = false;
+  client->sink->OnUnblocked();
+  return true;
 }
 
 }  // namespace twinkv

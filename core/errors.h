@@ -84,6 +84,13 @@ inline constexpr absl::string_view kNumKeysErr =
     "ERR numkeys should be greater than 0";
 inline constexpr absl::string_view kCountPositiveErr =
     "ERR count should be greater than 0";
+// Blocking commands (getTimeoutFromObjectOrReply).
+inline constexpr absl::string_view kTimeoutNotFloatErr =
+    "ERR timeout is not a float or out of range";
+inline constexpr absl::string_view kTimeoutNegativeErr =
+    "ERR timeout is negative";
+inline constexpr absl::string_view kTimeoutOutOfRangeErr =
+    "ERR timeout is out of range";
 // Sorted sets.
 inline constexpr absl::string_view kMinMaxNotFloatErr =
     "ERR min or max is not a float";

@@ -6,6 +6,35 @@
 
 namespace twinkv {
 
+bool ParseBlockTimeout(CommandContext& ctx, absl::string_view arg,
+                       int64_t* timeout_ms) {
+  long double seconds;
+  if (!ParseLongDouble(arg, &seconds)) {
+    ctx.reply.Error(kTimeoutNotFloatErr);
+    return false;
+  }
+  const long double ms = seconds * 1000.0L;
+  // Redis casts to long long: out of range (inf, 1e30) comes out as
+  // LLONG_MIN on its platforms, hence "negative"; we say so without the
+  // undefined behaviour.
+  constexpr long double kLimit = 9223372036854775807.0L;
+  if (!(ms < kLimit) || !(ms > -kLimit)) {
+    ctx.reply.Error(kTimeoutNegativeErr);
+    return false;
+  }
+  const int64_t truncated = static_cast<int64_t>(ms);
+  if (truncated < 0) {
+    ctx.reply.Error(kTimeoutNegativeErr);
+    return false;
+  }
+  if (truncated > std::numeric_limits<int64_t>::max() - ctx.now_ms) {
+    ctx.reply.Error(kTimeoutOutOfRangeErr);
+    return false;
+  }
+  *timeout_ms = truncated;
+  return true;
+}
+
 absl::string_view ParseScanOptions(ArgList args, size_t first, bool allow_type,
                                    ScanArgs* out) {
   for (size_t i = first; i < args.size(); i += 2) {

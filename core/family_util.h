@@ -71,6 +71,15 @@ void DeleteIfEmpty(CommandContext& ctx, absl::string_view key,
   if (object->size() == 0) ctx.db().Erase(key, ctx.now_ms);
 }
 
+// --- Blocking commands. ---
+
+// Parses a blocking command's timeout (seconds, a float) into milliseconds
+// as Redis's getTimeoutFromObjectOrReply: truncated, 0 meaning forever.
+// Replies the error and returns false if it is not a float, negative or
+// too large.
+bool ParseBlockTimeout(CommandContext& ctx, absl::string_view arg,
+                       int64_t* timeout_ms);
+
 // --- SCAN options (Redis's scanGenericCommand). ---
 
 struct ScanArgs {

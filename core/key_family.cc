@@ -54,6 +54,8 @@ void RenameGeneric(CommandContext& ctx, ArgList args, bool nx) {
     case Db::RenameResult::kTargetExists:
       return ctx.reply.Integer(0);
     case Db::RenameResult::kOk:
+      // A list or sorted set arriving under a new name may serve waiters.
+      ctx.engine.SignalKeyReady(ctx.client.db_index, args[2]);
       return nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
   }
 }
@@ -283,6 +285,7 @@ void MoveCommand(CommandContext& ctx, ArgList args) {
   int64_t expire_ms;
   src.Take(args[1], ctx.now_ms, &value, &expire_ms);
   dst.Set(args[1], std::move(value), ctx.now_ms, expire_ms);
+  ctx.engine.SignalKeyReady(dst_index, args[1]);
   ctx.reply.Integer(1);
 }
 
@@ -320,6 +323,7 @@ void CopyCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Integer(0);
   }
   dst.Set(args[2], std::move(copy), ctx.now_ms, expire_ms);
+  ctx.engine.SignalKeyReady(dst_index, args[2]);
   ctx.reply.Integer(1);
 }
 

@@ -1,13 +1,16 @@
-// The list type (ListObject, see core/list_object.h) and the non-blocking
-// list commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX
-// LSET LINSERT LREM LTRIM LPOS RPOPLPUSH LMOVE LMPOP, with Redis 7.0's
-// argument checks, error strings and error precedence (t_list.c is the
-// reference). A list that becomes empty is deleted, as in Redis.
+// The list type (ListObject, see core/list_object.h) and the list commands:
+// LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM
+// LTRIM LPOS RPOPLPUSH LMOVE LMPOP and the blocking BLPOP BRPOP BRPOPLPUSH
+// BLMOVE BLMPOP, with Redis 7.0's argument checks, error strings and error
+// precedence (t_list.c is the reference). A list that becomes empty is
+// deleted, as in Redis.
 //
-// Hook for the blocking commands (BLPOP BRPOP BLMOVE BLMPOP):
-// ListKeyReceivedElements() below is called whenever a command creates a
-// list key (the only moment a blocked client can become servable, since
-// clients block only on missing keys). It does nothing yet.
+// Blocking: a blocking command that finds no data hands itself to
+// Engine::BlockClient (see core/engine.h). ListKeyReceivedElements() below
+// is called whenever a command creates a list key (the only moment a
+// blocked client can become servable, since clients block only on missing
+// keys); the engine then re-runs the waiting commands once the creating
+// command is done.
 
 #include <algorithm>
 #include <cstdint>
@@ -265,8 +268,7 @@ namespace {
 // The blocking-commands hook (see the file comment): `key` in the client's
 // database now holds a list that was just created.
 void ListKeyReceivedElements(CommandContext& ctx, absl::string_view key) {
-  (void)ctx;
-  (void)key;
+  ctx.engine.SignalKeyReady(ctx.client.db_index, key);
 }
 
 // Creates `key` as an empty list (the caller fills it at once).
@@ -589,15 +591,19 @@ void LMoveCommand(CommandContext& ctx, ArgList args) {
   Move(ctx, args[1], args[2], from_left, to_left);
 }
 
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count].
-void LMPopCommand(CommandContext& ctx, ArgList args) {
+// [B]LMPOP's tail from args[first]: numkeys key [key ...] LEFT|RIGHT
+// [COUNT count] (lmpopGenericCommand). With `timeout_ms` >= 0 (BLMPOP),
+// blocks when every key is missing.
+void MPop(CommandContext& ctx, ArgList args, size_t first,
+          int64_t timeout_ms) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   int64_t numkeys;
-  if (!ParseRange(ctx, args[1], 1, kMax, kNumKeysErr, &numkeys)) return;
-  if (static_cast<uint64_t>(numkeys) >= args.size() - 2) {
+  if (!ParseRange(ctx, args[first], 1, kMax, kNumKeysErr, &numkeys)) return;
+  if (static_cast<uint64_t>(numkeys) >= args.size() - first - 1) {
     return ctx.reply.Error(kSyntaxErr);
   }
-  const size_t where = 2 + static_cast<size_t>(numkeys);
+  const size_t keys = first + 1;
+  const size_t where = keys + static_cast<size_t>(numkeys);
   bool left;
   if (!ParseSide(ctx, args[where], &left)) return;
   int64_t count = -1;
@@ -612,7 +618,7 @@ void LMPopCommand(CommandContext& ctx, ArgList args) {
     }
   }
   if (count == -1) count = 1;
-  for (size_t k = 2; k < where; ++k) {
+  for (size_t k = keys; k < where; ++k) {
     Value* v = LookupWrite(ctx, args[k]);
     if (v == nullptr) continue;
     if (WrongType(ctx, v, ValueType::kList)) return;
@@ -625,7 +631,70 @@ void LMPopCommand(CommandContext& ctx, ArgList args) {
     DeleteIfEmpty(ctx, args[k], list);
     return;
   }
-  ctx.reply.NullArray();
+  if (timeout_ms < 0) return ctx.reply.NullArray();
+  ctx.engine.BlockClient(ctx, args, args.subspan(keys, where - keys),
+                         timeout_ms, Engine::TimeoutReply::kNullArray,
+                         ValueType::kList);
+}
+
+void LMPopCommand(CommandContext& ctx, ArgList args) {
+  MPop(ctx, args, 1, /*timeout_ms=*/-1);
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
+void BLMPopCommand(CommandContext& ctx, ArgList args) {
+  int64_t timeout_ms;
+  if (!ParseBlockTimeout(ctx, args[1], &timeout_ms)) return;
+  MPop(ctx, args, 2, timeout_ms);
+}
+
+// BLPOP / BRPOP key [key ...] timeout (blockingPopGenericCommand).
+template <bool kLeft>
+void BlockingPopCommand(CommandContext& ctx, ArgList args) {
+  int64_t timeout_ms;
+  if (!ParseBlockTimeout(ctx, args.back(), &timeout_ms)) return;
+  for (size_t k = 1; k + 1 < args.size(); ++k) {
+    Value* v = LookupWrite(ctx, args[k]);
+    if (v == nullptr) continue;
+    if (WrongType(ctx, v, ValueType::kList)) return;
+    ListObject* list = ObjectOf<ListObject>(v);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(args[k]);
+    ctx.reply.Bulk(Pop(list, kLeft));
+    DeleteIfEmpty(ctx, args[k], list);
+    return;
+  }
+  ctx.engine.BlockClient(ctx, args, args.subspan(1, args.size() - 2),
+                         timeout_ms, Engine::TimeoutReply::kNullArray,
+                         ValueType::kList);
+}
+
+// blmoveGenericCommand: the timeout at args.back().
+void BlockingMove(CommandContext& ctx, ArgList args, bool from_left,
+                  bool to_left) {
+  int64_t timeout_ms;
+  if (!ParseBlockTimeout(ctx, args.back(), &timeout_ms)) return;
+  Value* sv = LookupWrite(ctx, args[1]);
+  if (WrongType(ctx, sv, ValueType::kList)) return;
+  if (sv != nullptr) return Move(ctx, args[1], args[2], from_left, to_left);
+  ctx.engine.BlockClient(ctx, args, args.subspan(1, 1), timeout_ms,
+                         Engine::TimeoutReply::kNull,
+                         ValueType::kList);
+}
+
+// BRPOPLPUSH source destination timeout.
+void BRPopLPushCommand(CommandContext& ctx, ArgList args) {
+  BlockingMove(ctx, args, /*from_left=*/false, /*to_left=*/true);
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
+void BLMoveCommand(CommandContext& ctx, ArgList args) {
+  bool from_left, to_left;
+  if (!ParseSide(ctx, args[3], &from_left) ||
+      !ParseSide(ctx, args[4], &to_left)) {
+    return;
+  }
+  BlockingMove(ctx, args, from_left, to_left);
 }
 
 // --- The rows. ---
@@ -635,7 +704,7 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 const char* summary, const char* since, const char* complexity,
                 bool fast) {
   const bool write = flags & kCmdWrite;
-  return CommandSpec{.name = name,
+  CommandSpec spec{.name = name,
                      .arity = arity,
                      .flags = flags,
                      .first_key = first_key,
@@ -648,6 +717,8 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                      .complexity = complexity,
                      .acl_categories = {write ? "@write" : "@read", "@list",
                                         fast ? "@fast" : "@slow"}};
+  if (flags & kCmdBlocking) spec.acl_categories.push_back("@blocking");
+  return spec;
 }
 
 }  // namespace
@@ -737,6 +808,31 @@ void RegisterListFamily(CommandTable& table) {
   // Movable keys (numkeys): Redis reports 0 0 0, as here.
   table.Add(Row("lmpop", -4, kW, 0, 0, 0, LMPopCommand,
                 "Pop elements from a list", "7.0.0",
+                "O(N+M) where N is the number of provided keys and M is the "
+                "number of elements returned.",
+                false));
+  constexpr uint32_t kBlock = kCmdNoScript | kCmdBlocking;
+  table.Add(Row("blpop", -3, kW | kBlock, 1, -2, 1, BlockingPopCommand<true>,
+                "Remove and get the first element in a list, or block until "
+                "one is available",
+                "2.0.0", "O(N) where N is the number of provided keys.",
+                false));
+  table.Add(Row("brpop", -3, kW | kBlock, 1, -2, 1, BlockingPopCommand<false>,
+                "Remove and get the last element in a list, or block until "
+                "one is available",
+                "2.0.0", "O(N) where N is the number of provided keys.",
+                false));
+  table.Add(Row("brpoplpush", 4, kWd | kBlock, 1, 2, 1, BRPopLPushCommand,
+                "Pop an element from a list, push it to another list and "
+                "return it; or block until one is available",
+                "2.2.0", "O(1)", false));
+  table.Add(Row("blmove", 6, kWd | kBlock, 1, 2, 1, BLMoveCommand,
+                "Pop an element from a list, push it to another list and "
+                "return it; or block until one is available",
+                "6.2.0", "O(1)", false));
+  table.Add(Row("blmpop", -5, kW | kCmdBlocking, 0, 0, 0, BLMPopCommand,
+                "Pop elements from a list, or block until one is available",
+                "7.0.0",
                 "O(N+M) where N is the number of provided keys and M is the "
                 "number of elements returned.",
                 false));

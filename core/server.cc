@@ -92,7 +92,11 @@ RequestLimits LimitsFrom(const Config& config) {
 
 }  // namespace
 
-class Server::Connection {
+// A Connection is its client's BlockedClientSink: while a blocking command
+// waits, the connection keeps reading (to notice a disconnect) but runs
+// none of the client's further commands; once the engine has written the
+// reply into writer_, a fresh task flushes it and resumes the input.
+class Server::Connection : public BlockedClientSink {
  public:
   Connection(Server& server, std::unique_ptr<Stream> stream, uint64_t id)
       : server_(server),
@@ -102,9 +106,11 @@ class Server::Connection {
     client_.id = id;
     client_.peer = stream_->PeerName();
     client_.local = stream_->LocalName();
+    client_.sink = this;
   }
 
-  ~Connection() {
+  ~Connection() override {
+    server_.engine_.UnblockClient(client_);
     if (read_pause_timer_ != 0) {
       server_.runtime_.executor().Cancel(read_pause_timer_);
     }
@@ -122,6 +128,19 @@ class Server::Connection {
   void Abort() { Finish(); }
 
   bool finished() const { return finished_; }
+
+  ReplyWriter& blocked_reply_writer() override { return writer_; }
+
+  void OnUnblocked() override {
+    // Not from here: the engine is in the middle of serving. The task runs
+    // before the one that would destroy this connection (FIFO).
+    server_.runtime_.executor().Post([this] {
+      if (finished_) return;
+      ProcessInput();
+      Flush();
+      ReadMore();
+    });
+  }
 
  private:
   void ReadMore() {
@@ -186,7 +205,14 @@ class Server::Connection {
   void ProcessInput() {
     Engine& engine = server_.engine_;
     int64_t now_ms = engine.NowMs();
-    while (!client_.close_after_reply) {
+    if (client_.blocked &&
+        input_.pending_size() >
+            static_cast<size_t>(engine.config().client_query_buffer_limit)) {
+      // Pipelining behind a blocked command still has the buffer limit.
+      client_.close_after_reply = true;
+      return;
+    }
+    while (!client_.close_after_reply && !client_.blocked) {
       RequestParser::Result result = parser_.Parse(input_.pending());
       if (result == RequestParser::kCommand) {
         writer_.set_protocol(client_.protocol);
@@ -259,6 +285,7 @@ class Server::Connection {
   void Finish() {
     if (finished_) return;
     finished_ = true;
+    server_.engine_.UnblockClient(client_);
     stream_->Close();
     server_.Release(this);
   }

@@ -10,6 +10,11 @@
 // kMaxPendingOutput bytes of replies wait (a client that pipelines without
 // reading gets TCP backpressure instead of growing our memory).
 //
+// A blocking command (BLPOP & co.) that has to wait leaves the client
+// blocked: the connection keeps reading (a disconnect unregisters it from
+// the engine) but runs none of its further commands until the engine has
+// written the reply; then it flushes and carries on with the buffered input.
+//
 // A protocol error gets "-ERR Protocol error: ..." and the connection is
 // closed once that reply is written; other connections never notice.
 //

@@ -113,6 +113,7 @@ void StoreElements(CommandContext& ctx, absl::string_view dst,
   for (const Element& e : elems) z->Set(e.first, e.second, Rng(ctx));
   const int64_t n = static_cast<int64_t>(z->size());
   ctx.db().Set(dst, Value(std::move(z)), ctx.now_ms);
+  ctx.engine.SignalKeyReady(ctx.client.db_index, dst);  // BZPOPMIN waiters
   ctx.reply.Integer(n);
 }
 
@@ -157,6 +158,9 @@ void ZAddGeneric(CommandContext& ctx, ArgList args, size_t first,
   double score = 0;
   if (v == nullptr && !xx) {
     v = db.Set(key, Value(std::make_unique<ZSetObject>()), ctx.now_ms);
+    // Waiters are served after this command, so a set that stays empty
+    // (nothing added) only makes them look and wait again.
+    ctx.engine.SignalKeyReady(ctx.client.db_index, key);
   }
   if (v != nullptr) {
     ZSetObject* z = v->object_as<ZSetObject>();
@@ -522,6 +526,32 @@ void ZPopCommand(CommandContext& ctx, ArgList args) {
   ReplyElements(ctx, popped, true);
 }
 
+// BZPOPMIN / BZPOPMAX key [key ...] timeout (blockingGenericZpopCommand):
+// the first non-empty set's [key, member, score], or block on them all.
+template <bool kMax>
+void BZPopCommand(CommandContext& ctx, ArgList args) {
+  int64_t timeout_ms;
+  if (!ParseBlockTimeout(ctx, args.back(), &timeout_ms)) return;
+  for (size_t k = 1; k + 1 < args.size(); ++k) {
+    bool wrong;
+    ZSetObject* z = GetZSet(ctx, args[k], false, &wrong);
+    if (wrong) return;
+    if (z == nullptr) continue;
+    const SkipList::Node* n = kMax ? z->list().Last() : z->list().First();
+    const std::string member(n->member());
+    const double score = n->score();
+    z->Remove(member);
+    DeleteIfEmpty(ctx, args[k], z);
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk(args[k]);
+    ctx.reply.Bulk(member);
+    return ctx.reply.Double(score);
+  }
+  ctx.engine.BlockClient(ctx, args, args.subspan(1, args.size() - 2),
+                         timeout_ms, Engine::TimeoutReply::kNullArray,
+                         ValueType::kZSet);
+}
+
 void ZRandMemberCommand(CommandContext& ctx, ArgList args) {
   Random& random = Rng(ctx);
   if (args.size() == 2) {
@@ -749,6 +779,7 @@ void ZSetOpGeneric(CommandContext& ctx, ArgList args, size_t numkeys_index,
         [&](absl::string_view m, double& s) { z->Set(m, s, Rng(ctx)); });
     const int64_t n = static_cast<int64_t>(z->size());
     ctx.db().Set(args[1], Value(std::move(z)), ctx.now_ms);
+    ctx.engine.SignalKeyReady(ctx.client.db_index, args[1]);
     return ctx.reply.Integer(n);
   }
   std::vector<Element> out;
@@ -982,6 +1013,24 @@ void RegisterZSetFamily(CommandTable& table) {
           "O(log(N)*M) with N being the number of elements in the sorted set, "
           "and M being the number of elements popped.",
           {"@write", "@sortedset", "@fast"}));
+  table.Add(Row("bzpopmin", -3,
+                kCmdWrite | kCmdNoScript | kCmdBlocking | kCmdFast, 1, -2, 1,
+                BZPopCommand<false>,
+                "Remove and return the member with the lowest score from one "
+                "or more sorted sets, or block until one is available",
+                "5.0.0",
+                "O(log(N)) with N being the number of elements in the sorted "
+                "set.",
+                {"@write", "@sortedset", "@fast", "@blocking"}));
+  table.Add(Row("bzpopmax", -3,
+                kCmdWrite | kCmdNoScript | kCmdBlocking | kCmdFast, 1, -2, 1,
+                BZPopCommand<true>,
+                "Remove and return the member with the highest score from one "
+                "or more sorted sets, or block until one is available",
+                "5.0.0",
+                "O(log(N)) with N being the number of elements in the sorted "
+                "set.",
+                {"@write", "@sortedset", "@fast", "@blocking"}));
   table.Add(Row("zrandmember", -2, kCmdReadOnly, 1, 1, 1, ZRandMemberCommand,
                 "Get one or multiple random elements from a sorted set",
                 "6.2.0", "O(N) where N is the number of elements returned",

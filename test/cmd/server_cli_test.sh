@@ -75,6 +75,15 @@ reply=$(exec 3<>/dev/tcp/127.0.0.1/"$port"; printf '*1\r\n$abc\r\n' >&3; timeout
 expect_eq "protocol error closes" "-ERR Protocol error: invalid bulk length"$'\r'$'\n'"status=0" "$reply"
 expect_eq "others unaffected" "PONG" "$(cli ping)"
 
+# BLPOP blocks until another client pushes, then gets the key and element.
+cli blpop q 5 >"$tmp/blpop" &
+blpop_pid=$!
+sleep 0.5
+expect_eq "rpush wakes blpop" "1" "$(cli rpush q x)"
+wait "$blpop_pid"
+expect_eq "blpop served" $'q\nx' "$(cat "$tmp/blpop")"
+expect_eq "blpop timeout" "(nil)" "$(cli --no-raw blpop none 0.2)"
+
 # Clean shutdown on SIGTERM: exit status 0.
 kill -TERM "$pid"
 wait "$pid"
