@@ -359,36 +359,32 @@ size_t SkipList::DeleteWhile(Node* x, Node** update, Pred keep_going,
   return removed;
 }
 
-size_t SkipList::DeleteRangeByScore(const ScoreRange& range,
-                                    DeleteFn on_delete) {
-  if (range.Empty()) return 0;
+template <typename Before, typename InRange>
+size_t SkipList::DeleteRange(Before before, InRange in_range,
+                             DeleteFn on_delete) {
   Node* update[kMaxLevel];
   Node* x = header_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->score_)) {
+    while (x->level(i).forward != nullptr && before(x->level(i).forward)) {
       x = x->level(i).forward;
     }
     update[i] = x;
   }
-  return DeleteWhile(
-      x->level(0).forward, update,
+  return DeleteWhile(x->level(0).forward, update, in_range, on_delete);
+}
+
+size_t SkipList::DeleteRangeByScore(const ScoreRange& range,
+                                    DeleteFn on_delete) {
+  if (range.Empty()) return 0;
+  return DeleteRange(
+      [&](const Node* n) { return !range.AboveMin(n->score_); },
       [&](const Node* n) { return range.BelowMax(n->score_); }, on_delete);
 }
 
 size_t SkipList::DeleteRangeByLex(const LexRange& range, DeleteFn on_delete) {
   if (range.Empty()) return 0;
-  Node* update[kMaxLevel];
-  Node* x = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->member_)) {
-      x = x->level(i).forward;
-    }
-    update[i] = x;
-  }
-  return DeleteWhile(
-      x->level(0).forward, update,
+  return DeleteRange(
+      [&](const Node* n) { return !range.AboveMin(n->member_); },
       [&](const Node* n) { return range.BelowMax(n->member_); }, on_delete);
 }
 

@@ -183,6 +183,10 @@ class SkipList {
   // prefix of the list).
   template <typename Pred>
   size_t CountWhile(Pred pass) const;
+  // Deletes the run of nodes that satisfy `in_range`, starting after the
+  // prefix of nodes that satisfy `before`.
+  template <typename Before, typename InRange>
+  size_t DeleteRange(Before before, InRange in_range, DeleteFn on_delete);
   // Delete every node from `x` on while keep_going(x), given the update
   // vector for x.
   template <typename Pred>
