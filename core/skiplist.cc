@@ -254,19 +254,27 @@ const SkipList::Node* SkipList::ByRank(size_t rank) const {
   return nullptr;
 }
 
+template <typename Pred>
+const SkipList::Node* SkipList::LastWhile(Pred pass) const {
+  // `pass` holds for a prefix of the list: descend to its last node.
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level(i).forward != nullptr && pass(x->level(i).forward)) {
+      x = x->level(i).forward;
+    }
+  }
+  return x;
+}
+
 const SkipList::Node* SkipList::FirstInRange(const ScoreRange& range) const {
   if (range.Empty() || tail_ == nullptr || !range.AboveMin(tail_->score_) ||
       !range.BelowMax(First()->score_)) {
     return nullptr;
   }
-  const Node* x = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->score_)) {
-      x = x->level(i).forward;
-    }
-  }
-  x = x->level(0).forward;
+  const Node* x =
+      LastWhile([&](const Node* n) { return !range.AboveMin(n->score_); })
+          ->level(0)
+          .forward;
   return x != nullptr && range.BelowMax(x->score_) ? x : nullptr;
 }
 
@@ -275,38 +283,24 @@ const SkipList::Node* SkipList::LastInRange(const ScoreRange& range) const {
       !range.BelowMax(First()->score_)) {
     return nullptr;
   }
-  const Node* x = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           range.BelowMax(x->level(i).forward->score_)) {
-      x = x->level(i).forward;
-    }
-  }
+  const Node* x =
+      LastWhile([&](const Node* n) { return range.BelowMax(n->score_); });
   return x != header_ && range.AboveMin(x->score_) ? x : nullptr;
 }
 
 const SkipList::Node* SkipList::FirstInLexRange(const LexRange& range) const {
   if (range.Empty() || tail_ == nullptr) return nullptr;
-  const Node* x = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           !range.AboveMin(x->level(i).forward->member_)) {
-      x = x->level(i).forward;
-    }
-  }
-  x = x->level(0).forward;
+  const Node* x =
+      LastWhile([&](const Node* n) { return !range.AboveMin(n->member_); })
+          ->level(0)
+          .forward;
   return x != nullptr && range.BelowMax(x->member_) ? x : nullptr;
 }
 
 const SkipList::Node* SkipList::LastInLexRange(const LexRange& range) const {
   if (range.Empty() || tail_ == nullptr) return nullptr;
-  const Node* x = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level(i).forward != nullptr &&
-           range.BelowMax(x->level(i).forward->member_)) {
-      x = x->level(i).forward;
-    }
-  }
+  const Node* x =
+      LastWhile([&](const Node* n) { return range.BelowMax(n->member_); });
   return x != header_ && range.AboveMin(x->member_) ? x : nullptr;
 }
 

@@ -179,6 +179,10 @@ class SkipList {
   void Link(Node* x);
   // Unlinks `x`, given the update vector of its place; uncounts it.
   void DeleteNode(Node* x, Node** update);
+  // The last node of the prefix of nodes that satisfy `pass` (which must
+  // hold for a prefix of the list); header_ if none does.
+  template <typename Pred>
+  const Node* LastWhile(Pred pass) const;
   // How many nodes from the start satisfy `pass` (which must hold for a
   // prefix of the list).
   template <typename Pred>
