@@ -100,26 +100,6 @@ namespace {
 using Inode = MemFileSystem::Inode;
 using Shared = MemFileSystem::Shared;
 
-// The same text and codes PosixFileSystem produces (see runtime.h).
-absl::Status ErrnoStatus(int err, absl::string_view op,
-                         absl::string_view path) {
-  char buf[256];
-  std::string msg =
-      absl::StrCat(op, " ", path, ": ", strerror_r(err, buf, sizeof(buf)));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case ENOSPC:
-      return absl::ResourceExhaustedError(msg);
-    case EIO:
-      return absl::DataLossError(msg);
-    case EEXIST:
-      return absl::AlreadyExistsError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
-}
-
 std::vector<std::string> Components(absl::string_view path) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(path, '/', absl::SkipEmpty())) {
@@ -143,19 +123,19 @@ class MemFile final : public File {
         generation_(shared_->generation) {}
 
   absl::Status Append(absl::string_view data) override {
-    if (Stale() || !writable_) return ErrnoStatus(EBADF, "write", path_);
+    if (Stale() || !writable_) return ErrnoToStatus(EBADF, "write", path_);
     shared_->MaybeSlow();
     if (shared_->fail_appends > 0) {
       --shared_->fail_appends;
       // EIO after an unknown prefix.
       const size_t n = data.empty() ? 0 : shared_->random.Uniform(data.size());
       inode_->Append(data.data(), std::min<uint64_t>(n, shared_->space()));
-      return ErrnoStatus(EIO, "write", path_);
+      return ErrnoToStatus(EIO, "write", path_);
     }
     const uint64_t space = shared_->space();
     if (data.size() > space) {
       inode_->Append(data.data(), space);
-      return ErrnoStatus(ENOSPC, "write", path_);
+      return ErrnoToStatus(ENOSPC, "write", path_);
     }
     inode_->Append(data.data(), data.size());
     return absl::OkStatus();
@@ -163,7 +143,7 @@ class MemFile final : public File {
 
   absl::StatusOr<size_t> ReadAt(uint64_t offset,
                                 absl::Span<char> out) override {
-    if (Stale()) return ErrnoStatus(EBADF, "pread", path_);
+    if (Stale()) return ErrnoToStatus(EBADF, "pread", path_);
     shared_->MaybeSlow();
     const std::string& data = inode_->data;
     if (offset >= data.size()) return size_t{0};
@@ -173,7 +153,7 @@ class MemFile final : public File {
   }
 
   absl::Status Sync() override {
-    if (Stale()) return ErrnoStatus(EBADF, "fsync", path_);
+    if (Stale()) return ErrnoToStatus(EBADF, "fsync", path_);
     shared_->MaybeSlow();
     Inode& f = *inode_;
     if (shared_->fail_syncs > 0) {
@@ -182,7 +162,7 @@ class MemFile final : public File {
       if (f.data.size() > f.stable_size) {
         f.lost.emplace_back(f.stable_size, f.data.size());
       }
-      return ErrnoStatus(EIO, "fsync", path_);
+      return ErrnoToStatus(EIO, "fsync", path_);
     }
     f.synced_size = f.stable_size = f.data.size();
     f.durable.reset();
@@ -190,12 +170,12 @@ class MemFile final : public File {
   }
 
   absl::Status Truncate(uint64_t size) override {
-    if (Stale()) return ErrnoStatus(EBADF, "ftruncate", path_);
-    if (!writable_) return ErrnoStatus(EINVAL, "ftruncate", path_);
+    if (Stale()) return ErrnoToStatus(EBADF, "ftruncate", path_);
+    if (!writable_) return ErrnoToStatus(EINVAL, "ftruncate", path_);
     shared_->MaybeSlow();
     Inode& f = *inode_;
     if (size > f.data.size() && size - f.data.size() > shared_->space()) {
-      return ErrnoStatus(ENOSPC, "ftruncate", path_);
+      return ErrnoToStatus(ENOSPC, "ftruncate", path_);
     }
     f.CutTo(size);
     f.Resize(size);
@@ -203,7 +183,7 @@ class MemFile final : public File {
   }
 
   absl::StatusOr<uint64_t> Size() override {
-    if (Stale()) return ErrnoStatus(EBADF, "fstat", path_);
+    if (Stale()) return ErrnoToStatus(EBADF, "fstat", path_);
     return inode_->data.size();
   }
 
@@ -264,19 +244,19 @@ absl::StatusOr<std::unique_ptr<File>> MemFileSystem::Open(
   std::shared_ptr<Inode> dir;
   std::string name;
   if (int err = FindParent(path, &dir, &name); err != 0) {
-    return ErrnoStatus(err, "open", path);
+    return ErrnoToStatus(err, "open", path);
   }
-  if (dir == nullptr) return ErrnoStatus(EISDIR, "open", path);  // the root
+  if (dir == nullptr) return ErrnoToStatus(EISDIR, "open", path);  // the root
   shared_->MaybeSlow();
   std::shared_ptr<Inode> file;
   auto it = dir->entries.find(name);
   if (it == dir->entries.end()) {
-    if (mode == OpenMode::kRead) return ErrnoStatus(ENOENT, "open", path);
+    if (mode == OpenMode::kRead) return ErrnoToStatus(ENOENT, "open", path);
     file = std::make_shared<Inode>(shared_);
     dir->Record({{name, file}});
   } else {
     file = it->second;
-    if (file->is_dir) return ErrnoStatus(EISDIR, "open", path);
+    if (file->is_dir) return ErrnoToStatus(EISDIR, "open", path);
     if (mode == OpenMode::kTruncate) {
       file->CutTo(0);
       file->Resize(0);
@@ -292,17 +272,17 @@ absl::Status MemFileSystem::Rename(absl::string_view from,
   std::shared_ptr<Inode> from_dir, to_dir;
   std::string from_name, to_name;
   if (int err = FindParent(from, &from_dir, &from_name); err != 0) {
-    return ErrnoStatus(err, "rename", what);
+    return ErrnoToStatus(err, "rename", what);
   }
   if (int err = FindParent(to, &to_dir, &to_name); err != 0) {
-    return ErrnoStatus(err, "rename", what);
+    return ErrnoToStatus(err, "rename", what);
   }
   if (from_dir == nullptr || to_dir == nullptr) {
-    return ErrnoStatus(EBUSY, "rename", what);  // the root
+    return ErrnoToStatus(EBUSY, "rename", what);  // the root
   }
   auto src_it = from_dir->entries.find(from_name);
   if (src_it == from_dir->entries.end()) {
-    return ErrnoStatus(ENOENT, "rename", what);
+    return ErrnoToStatus(ENOENT, "rename", what);
   }
   std::shared_ptr<Inode> src = src_it->second;
   if (from_dir == to_dir && from_name == to_name) return absl::OkStatus();
@@ -310,16 +290,16 @@ absl::Status MemFileSystem::Rename(absl::string_view from,
     // A directory cannot move below itself.
     std::vector<std::string> f = Components(from), t = Components(to);
     if (t.size() > f.size() && std::equal(f.begin(), f.end(), t.begin())) {
-      return ErrnoStatus(EINVAL, "rename", what);
+      return ErrnoToStatus(EINVAL, "rename", what);
     }
   }
   auto dst_it = to_dir->entries.find(to_name);
   if (dst_it != to_dir->entries.end()) {
     const Inode& dst = *dst_it->second;
-    if (dst.is_dir && !src->is_dir) return ErrnoStatus(EISDIR, "rename", what);
-    if (!dst.is_dir && src->is_dir) return ErrnoStatus(ENOTDIR, "rename", what);
+    if (dst.is_dir && !src->is_dir) return ErrnoToStatus(EISDIR, "rename", what);
+    if (!dst.is_dir && src->is_dir) return ErrnoToStatus(ENOTDIR, "rename", what);
     if (dst.is_dir && !dst.entries.empty()) {
-      return ErrnoStatus(ENOTEMPTY, "rename", what);
+      return ErrnoToStatus(ENOTEMPTY, "rename", what);
     }
   }
   shared_->MaybeSlow();
@@ -336,13 +316,13 @@ absl::Status MemFileSystem::Rename(absl::string_view from,
 absl::Status MemFileSystem::SyncDir(absl::string_view dir) {
   std::shared_ptr<Inode> node;
   if (int err = Find(dir, &node); err != 0) {
-    return ErrnoStatus(err, "open", dir);
+    return ErrnoToStatus(err, "open", dir);
   }
-  if (!node->is_dir) return ErrnoStatus(ENOTDIR, "open", dir);
+  if (!node->is_dir) return ErrnoToStatus(ENOTDIR, "open", dir);
   shared_->MaybeSlow();
   if (shared_->fail_syncs > 0) {
     --shared_->fail_syncs;
-    return ErrnoStatus(EIO, "fsync", dir);
+    return ErrnoToStatus(EIO, "fsync", dir);
   }
   node->synced_entries = node->entries;
   node->pending.clear();
@@ -353,9 +333,9 @@ absl::StatusOr<std::vector<std::string>> MemFileSystem::List(
     absl::string_view dir) {
   std::shared_ptr<Inode> node;
   if (int err = Find(dir, &node); err != 0) {
-    return ErrnoStatus(err, "opendir", dir);
+    return ErrnoToStatus(err, "opendir", dir);
   }
-  if (!node->is_dir) return ErrnoStatus(ENOTDIR, "opendir", dir);
+  if (!node->is_dir) return ErrnoToStatus(ENOTDIR, "opendir", dir);
   std::vector<std::string> names;
   names.reserve(node->entries.size());
   for (const auto& [name, inode] : node->entries) names.push_back(name);
@@ -366,13 +346,13 @@ absl::Status MemFileSystem::Remove(absl::string_view path) {
   std::shared_ptr<Inode> dir;
   std::string name;
   if (int err = FindParent(path, &dir, &name); err != 0) {
-    return ErrnoStatus(err, "remove", path);
+    return ErrnoToStatus(err, "remove", path);
   }
-  if (dir == nullptr) return ErrnoStatus(EBUSY, "remove", path);  // the root
+  if (dir == nullptr) return ErrnoToStatus(EBUSY, "remove", path);  // the root
   auto it = dir->entries.find(name);
-  if (it == dir->entries.end()) return ErrnoStatus(ENOENT, "remove", path);
+  if (it == dir->entries.end()) return ErrnoToStatus(ENOENT, "remove", path);
   if (it->second->is_dir && !it->second->entries.empty()) {
-    return ErrnoStatus(ENOTEMPTY, "remove", path);
+    return ErrnoToStatus(ENOTEMPTY, "remove", path);
   }
   shared_->MaybeSlow();
   dir->Record({{name, nullptr}});
@@ -383,13 +363,13 @@ absl::Status MemFileSystem::CreateDir(absl::string_view path) {
   std::shared_ptr<Inode> dir;
   std::string name;
   if (int err = FindParent(path, &dir, &name); err != 0) {
-    return ErrnoStatus(err, "mkdir", path);
+    return ErrnoToStatus(err, "mkdir", path);
   }
   if (dir == nullptr) return absl::OkStatus();  // the root exists
   auto it = dir->entries.find(name);
   if (it != dir->entries.end()) {
     if (it->second->is_dir) return absl::OkStatus();
-    return ErrnoStatus(EEXIST, "mkdir", path);
+    return ErrnoToStatus(EEXIST, "mkdir", path);
   }
   shared_->MaybeSlow();
   auto node = std::make_shared<Inode>(shared_);
@@ -406,7 +386,7 @@ bool MemFileSystem::Exists(absl::string_view path) {
 absl::StatusOr<uint64_t> MemFileSystem::SyncedSize(absl::string_view path) {
   std::shared_ptr<Inode> node;
   if (int err = Find(path, &node); err != 0) {
-    return ErrnoStatus(err, "stat", path);
+    return ErrnoToStatus(err, "stat", path);
   }
   return node->durable ? node->durable->size() : node->synced_size;
 }

@@ -15,12 +15,6 @@
 namespace twinkv {
 namespace {
 
-std::string ErrnoText(int err) {
-  char buf[256];
-  // GNU strerror_r returns a pointer that may or may not be `buf`.
-  return std::string(strerror_r(err, buf, sizeof(buf)));
-}
-
 class PosixFile final : public File {
  public:
   PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -85,23 +79,6 @@ class PosixFile final : public File {
 };
 
 }  // namespace
-
-absl::Status ErrnoToStatus(int err, absl::string_view op,
-                           absl::string_view path) {
-  std::string msg = absl::StrCat(op, " ", path, ": ", ErrnoText(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case ENOSPC:
-      return absl::ResourceExhaustedError(msg);
-    case EIO:
-      return absl::DataLossError(msg);
-    case EEXIST:
-      return absl::AlreadyExistsError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
-}
 
 absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::Open(
     absl::string_view path, OpenMode mode) {

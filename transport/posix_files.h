@@ -24,11 +24,6 @@
 
 namespace twinkv {
 
-// The status runtime.h prescribes for `err` (an errno value) from operation
-// `op` on `path`.
-absl::Status ErrnoToStatus(int err, absl::string_view op,
-                           absl::string_view path);
-
 class PosixFileSystem final : public FileSystem {
  public:
   PosixFileSystem() = default;

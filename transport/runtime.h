@@ -196,6 +196,12 @@ class File {
   virtual absl::StatusOr<uint64_t> Size() = 0;
 };
 
+// The Status a file operation `op` on `path` failing with errno `err`
+// returns, with the codes above and the message "<op> <path>: <strerror>".
+// Both worlds use it, so they fail alike.
+absl::Status ErrnoToStatus(int err, absl::string_view op,
+                           absl::string_view path);
+
 enum class OpenMode : uint8_t {
   kRead,      // existing file, read only
   kAppend,    // read and append; created empty if missing
