@@ -11,6 +11,7 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <malloc.h>
 #include <unistd.h>
 #include <cstdio>
 #include <fstream>
@@ -23,7 +24,7 @@
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/families.h"
-#include "core/server.h"
+#include "core/server_node.h"
 #include "transport/asio_runtime.h"
 
 namespace {
@@ -48,6 +49,24 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   ss << in.rdbuf();
   *out = ss.str();
   return true;
+}
+
+// INFO memory's numbers, read only when INFO asks (a few microseconds).
+// used_bytes: what glibc malloc has handed out and not taken back, chunk
+// headers and rounding included (heap chunks in use plus mmapped blocks,
+// such as a large table's bucket array). rss_bytes: resident pages.
+twinkv::MemoryUsage ProbeMemory() {
+  twinkv::MemoryUsage usage;
+  struct mallinfo2 m = mallinfo2();
+  usage.used_bytes = m.uordblks + m.hblkhd;
+  if (FILE* f = fopen("/proc/self/statm", "r")) {
+    unsigned long long size_pages = 0, resident_pages = 0;
+    if (fscanf(f, "%llu %llu", &size_pages, &resident_pages) == 2) {
+      usage.rss_bytes = resident_pages * sysconf(_SC_PAGESIZE);
+    }
+    fclose(f);
+  }
+  return usage;
 }
 
 twinkv::LogLevel ParseLevel(const std::string& level) {
@@ -114,28 +133,33 @@ int main(int argc, char** argv) {
   log.Log(twinkv::LogLevel::kNotice,
           absl::StrCat("twinkv ", kVersion, " starting, pid=", getpid()));
 
-  twinkv::Engine engine(runtime, config, twinkv::RegisterAllFamilies);
-  twinkv::Server server(runtime, engine);
-  if (absl::Status s = server.Start(); !s.ok()) {
+  twinkv::ServerNode node(runtime, config);
+  node.engine().set_memory_probe(ProbeMemory);
+  if (absl::Status s = node.Start(); !s.ok()) {
     log.Log(twinkv::LogLevel::kWarning, s.message());
     return 1;
   }
   log.Log(twinkv::LogLevel::kNotice,
           absl::StrCat("Ready to accept connections tcp on port ",
-                       server.port()));
+                       node.server().port()));
 
   bool stopping = false;
-  runtime.OnSignal([&](int signal_number) {
+  auto shutdown = [&] {
     if (stopping) return;
     stopping = true;
+    node.Shutdown([&] {
+      log.Log(twinkv::LogLevel::kWarning, "twinkv is now ready to exit, bye bye...");
+      runtime.Stop();
+    });
+  };
+  node.engine().set_shutdown_handler(shutdown);
+  runtime.OnSignal([&](int signal_number) {
+    if (stopping) return;
     log.Log(twinkv::LogLevel::kWarning,
             absl::StrCat("Received ",
                          signal_number == SIGINT ? "SIGINT" : "SIGTERM",
                          " scheduling shutdown..."));
-    server.Shutdown([&] {
-      log.Log(twinkv::LogLevel::kWarning, "twinkv is now ready to exit, bye bye...");
-      runtime.Stop();
-    });
+    shutdown();
   });
   runtime.Run();
   return 0;

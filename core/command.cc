@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "core/engine.h"
+#include "core/numbers.h"
 
 namespace twinkv {
 namespace {
@@ -22,6 +23,10 @@ void FillFullNames(CommandSpec& spec, absl::string_view parent) {
 }  // namespace
 
 Db& CommandContext::db() { return engine.keyspace().db(client.db_index); }
+
+void CommandContext::AddDirty(uint64_t n) { engine.AddDirty(n); }
+
+void CommandContext::Propagate(ArgList args) { engine.Propagate(args); }
 
 absl::string_view AsciiLowerInto(absl::string_view in, char* buf) {
   for (size_t i = 0; i < in.size(); ++i) buf[i] = absl::ascii_tolower(in[i]);
@@ -59,6 +64,10 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent,
 
 std::vector<int> CommandKeyPositions(const CommandSpec& spec, ArgList args) {
   std::vector<int> keys;
+  if (spec.find_keys != nullptr) {
+    spec.find_keys(args, &keys);
+    return keys;
+  }
   if (spec.first_key <= 0) return keys;
   int argc = static_cast<int>(args.size());
   int last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
@@ -67,6 +76,19 @@ std::vector<int> CommandKeyPositions(const CommandSpec& spec, ArgList args) {
     keys.push_back(i);
   }
   return keys;
+}
+
+void NumKeysPositions(ArgList args, int fixed_keys, int numkeys_index,
+                      std::vector<int>* keys) {
+  const int argc = static_cast<int>(args.size());
+  if (numkeys_index >= argc || fixed_keys >= argc) return;
+  int64_t numkeys;
+  if (!ParseInt64(args[numkeys_index], &numkeys) || numkeys < 1 ||
+      numkeys > argc - numkeys_index - 1) {
+    return;
+  }
+  for (int i = 1; i <= fixed_keys; ++i) keys->push_back(i);
+  for (int i = 0; i < numkeys; ++i) keys->push_back(numkeys_index + 1 + i);
 }
 
 }  // namespace twinkv

@@ -18,6 +18,7 @@
 #define TWINKV_CORE_COMMAND_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,9 +68,33 @@ struct CommandContext {
   int64_t now_ms;
 
   Db& db();  // the client's selected database
+
+  // --- What the command did, for the AOF (and later replicas). ---
+  //
+  // A handler that changed the data set says so with AddDirty (Redis's
+  // server.dirty): by how many changes (keys or elements written). A
+  // command that added nothing is not logged. A write that changed
+  // something is logged as received, unless the handler called Propagate:
+  // then exactly the commands given to Propagate are logged, in order, in
+  // place of it. Handlers rewrite what would not replay the same way later:
+  // relative times (EXPIRE -> PEXPIREAT, SET EX -> SET PXAT), randomness
+  // (SPOP -> SREM), floats (INCRBYFLOAT -> SET KEEPTTL), waiting (BLPOP ->
+  // LPOP). Propagate copies its arguments.
+  void AddDirty(uint64_t n = 1);
+  void Propagate(ArgList args);
+  void Propagate(std::initializer_list<absl::string_view> args) {
+    Propagate(ArgList(args.begin(), args.size()));
+  }
 };
 
 using CommandHandler = void (*)(CommandContext& ctx, ArgList args);
+
+// Finds the keys of a command whose keys cannot be told by first/last/step
+// alone (Redis's "movablekeys": ZUNIONSTORE dest numkeys key ...): appends
+// their indices in `args` (args[0] the name) to *keys, in order. Appends
+// nothing when the arguments are malformed (a numkeys that is not a
+// number, or runs past the arguments), as Redis's getKeysFromCommand fails.
+using KeyFinder = void (*)(ArgList args, std::vector<int>* keys);
 
 struct CommandSpec {
   // Lower case; for a subcommand, just the subcommand ("get").
@@ -80,6 +105,10 @@ struct CommandSpec {
   int last_key = 0;
   int key_step = 0;
   CommandHandler handler = nullptr;
+  // Set for movablekeys commands: then it, not first/last/step, gives the
+  // keys (CommandKeyPositions), and COMMAND INFO shows "movablekeys". The
+  // triple still shows what is fixed, as Redis's legacy fields do.
+  KeyFinder find_keys = nullptr;
   // Documentation for COMMAND DOCS (redis-cli shows it as hints).
   std::string summary;
   std::string since = "1.0.0";
@@ -120,9 +149,16 @@ class CommandTable {
   absl::flat_hash_map<std::string, const CommandSpec*> by_name_;
 };
 
-// Positions of the keys in `args` according to the spec's key positions.
-// Returns indices into args.
+// Positions of the keys in `args` according to the spec's key positions
+// (or its find_keys). Returns indices into args.
 std::vector<int> CommandKeyPositions(const CommandSpec& spec, ArgList args);
+
+// A KeyFinder's usual work: `fixed_keys` keys at args[1..fixed_keys] (a
+// destination), then args[numkeys_index] keys right after it. Appends
+// nothing if numkeys is not an integer >= 1 (Redis's key specs reject 0
+// too) or names more keys than follow.
+void NumKeysPositions(ArgList args, int fixed_keys, int numkeys_index,
+                      std::vector<int>* keys);
 
 // ASCII lower-case of `in` into `buf` (which must hold in.size() bytes);
 // returns a view of buf. Used for allocation-free case-insensitive lookups.

@@ -592,9 +592,12 @@ std::vector<ParamDef> BuildParams() {
   p.push_back(StringParam("appenddirname", &Config::appenddirname, kImmutable,
                           &ValidateAppendDirname));
   p.push_back(OtherBool("no-appendfsync-on-rewrite", false));
-  p.push_back(OtherInt("auto-aof-rewrite-percentage", 100, 0, kIntMax));
-  p.push_back(OtherMemory("auto-aof-rewrite-min-size", 64 * kMb, 0, kLongMax));
-  p.push_back(OtherBool("aof-load-truncated", true));
+  p.push_back(IntParam("auto-aof-rewrite-percentage",
+                       &Config::aof_rewrite_percentage, 0, kIntMax));
+  p.push_back(Int64Param("auto-aof-rewrite-min-size",
+                         &Config::aof_rewrite_min_size, 0, kLongMax, 0,
+                         /*memory=*/true));
+  p.push_back(BoolParam("aof-load-truncated", &Config::aof_load_truncated));
   p.push_back(OtherBool("aof-use-rdb-preamble", true));
   p.push_back(OtherBool("aof-timestamp-enabled", false));
   p.push_back(OtherBool("aof-rewrite-incremental-fsync", true));

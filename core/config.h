@@ -49,6 +49,9 @@ struct Config {
   std::string appendfsync = "everysec";   // always|everysec|no
   std::string appendfilename = "appendonly.aof";
   std::string appenddirname = "appendonlydir";
+  int aof_rewrite_percentage = 100;               // auto-aof-rewrite-percentage
+  int64_t aof_rewrite_min_size = 64LL << 20;      // auto-aof-rewrite-min-size
+  bool aof_load_truncated = true;                 // aof-load-truncated
   std::string save = "";                  // accepted for compatibility
   std::string requirepass = "";
   bool protected_mode = true;

@@ -197,7 +197,7 @@ constexpr size_t kMinCompactRecords = 1024;
 void Db::Track(absl::string_view key, int64_t expire_ms) {
   if (wheel_ == nullptr) wheel_ = std::make_unique<TimeWheel<std::string>>();
   wheel_->Add(expire_ms, std::string(key.data(), key.size()));
-  if (expire_ms < *earliest_added_) *earliest_added_ = expire_ms;
+  if (expire_ms < shared_->earliest_added) shared_->earliest_added = expire_ms;
   // Every TTL change adds a record and leaves the old one stale; sweeping
   // when the wheel doubles bounds its size by ~2x the live records plus a
   // constant, and each sweep is paid for by the adds since the last one.
@@ -222,6 +222,7 @@ size_t Db::ExpireDue(int64_t now_ms, size_t max_records, size_t* deleted) {
     // The record may be stale: check the key as it is now.
     Entry* e = map_.Find(record.value);
     if (e != nullptr && Expired(*e, now_ms)) {
+      NoteExpired(record.value);
       EraseEntry(record.value, *e);
       ++*deleted;
     }
@@ -238,6 +239,7 @@ Value* Db::Find(absl::string_view key, int64_t now_ms) {
   Entry* e = map_.Find(key);
   if (e == nullptr) return nullptr;
   if (Expired(*e, now_ms)) {
+    NoteExpired(key);
     EraseEntry(key, *e);
     return nullptr;
   }
@@ -249,6 +251,7 @@ Value* Db::FindOrCreate(absl::string_view key, int64_t now_ms, bool* created) {
   Entry& e = *map_.FindOrInsert(key, &inserted);
   if (!inserted && Expired(e, now_ms)) {
     // The old key is gone; this is a new one.
+    NoteExpired(key);
     e.value = Value();
     SetEntryExpire(key, e, kNoExpire);
     inserted = true;
@@ -261,7 +264,10 @@ void Db::SetString(absl::string_view key, absl::string_view value,
                    int64_t now_ms, int64_t expire_ms, bool keep_ttl) {
   bool inserted;
   Entry& e = *map_.FindOrInsert(key, &inserted);
-  if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
+  if (!inserted && Expired(e, now_ms)) {
+    NoteExpired(key);
+    keep_ttl = false;
+  }
   e.value.AssignString(value);
   if (!keep_ttl) SetEntryExpire(key, e, expire_ms);  // a new entry has none
 }
@@ -270,23 +276,29 @@ Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
                int64_t expire_ms, bool keep_ttl) {
   bool inserted;
   Entry& e = *map_.FindOrInsert(key, &inserted);
-  if (!inserted && keep_ttl && Expired(e, now_ms)) keep_ttl = false;
+  if (!inserted && Expired(e, now_ms)) {
+    NoteExpired(key);
+    keep_ttl = false;
+  }
   e.value = std::move(value);
   if (!keep_ttl) SetEntryExpire(key, e, expire_ms);
   return &e.value;
 }
 
 bool Db::Erase(absl::string_view key, int64_t now_ms) {
-  Entry e;
-  if (!map_.Take(key, &e)) return false;
-  if (e.expire_ms != kNoExpire) --expires_;
-  return !Expired(e, now_ms);
+  Entry* found = map_.Find(key);
+  if (found == nullptr) return false;
+  const bool live = !Expired(*found, now_ms);
+  if (!live) NoteExpired(key);
+  EraseEntry(key, *found);
+  return live;
 }
 
 int64_t Db::GetExpire(absl::string_view key, int64_t now_ms) {
   Entry* e = map_.Find(key);
   if (e == nullptr) return kMissing;
   if (Expired(*e, now_ms)) {
+    NoteExpired(key);
     EraseEntry(key, *e);
     return kMissing;
   }
@@ -297,6 +309,7 @@ bool Db::SetExpire(absl::string_view key, int64_t expire_ms, int64_t now_ms) {
   Entry* e = map_.Find(key);
   if (e == nullptr) return false;
   if (Expired(*e, now_ms)) {
+    NoteExpired(key);
     EraseEntry(key, *e);
     return false;
   }
@@ -309,12 +322,14 @@ Db::RenameResult Db::Rename(absl::string_view from, absl::string_view to,
   Entry* src = map_.Find(from);
   if (src == nullptr) return RenameResult::kNoSuchKey;
   if (Expired(*src, now_ms)) {
+    NoteExpired(from);
     EraseEntry(from, *src);
     return RenameResult::kNoSuchKey;
   }
   if (from == to) return nx ? RenameResult::kTargetExists : RenameResult::kOk;
   if (Entry* dst = map_.Find(to)) {
     if (Expired(*dst, now_ms) || !nx) {
+      if (Expired(*dst, now_ms)) NoteExpired(to);
       EraseEntry(to, *dst);
     } else {
       return RenameResult::kTargetExists;
@@ -368,6 +383,7 @@ std::optional<absl::string_view> Db::RandomKey(Random& random,
     auto [key, e] = map_.RandomEntry(random);
     if (!Expired(*e, now_ms)) return key;
     // `key` views the node's own bytes; Erase reads them before it frees.
+    NoteExpired(key);
     EraseEntry(key, *e);
   }
   return std::nullopt;
@@ -375,10 +391,16 @@ std::optional<absl::string_view> Db::RandomKey(Random& random,
 
 bool Db::Take(absl::string_view key, int64_t now_ms, Value* value,
               int64_t* expire_ms) {
+  Entry* found = map_.Find(key);
+  if (found == nullptr) return false;
+  if (Expired(*found, now_ms)) {
+    NoteExpired(key);
+    EraseEntry(key, *found);
+    return false;
+  }
   Entry e;
-  if (!map_.Take(key, &e)) return false;
+  map_.Take(key, &e);
   if (e.expire_ms != kNoExpire) --expires_;
-  if (Expired(e, now_ms)) return false;
   *value = std::move(e.value);
   *expire_ms = e.expire_ms;
   return true;
@@ -388,7 +410,7 @@ Keyspace::Keyspace(int databases) {
   assert(databases >= 1);
   dbs_.reserve(databases);
   for (int i = 0; i < databases; ++i) {
-    dbs_.push_back(std::make_unique<Db>(&earliest_added_));
+    dbs_.push_back(std::make_unique<Db>(&shared_, i));
   }
 }
 

@@ -35,6 +35,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -206,6 +207,18 @@ class Value {
 // kInvalidCursorErr).
 bool ParseCursor(absl::string_view s, uint64_t* cursor);
 
+// What the databases of one Keyspace share.
+struct KeyspaceShared {
+  // Earliest expiry time set since the engine last looked.
+  int64_t earliest_added = std::numeric_limits<int64_t>::max();
+  // While true no key expires (AOF loading).
+  bool loading = false;
+  // Called with (database index, key) for every key removed because it
+  // expired, lazily or actively, before it is gone. The key view is valid
+  // for the call only.
+  std::function<void(int, absl::string_view)> on_expired;
+};
+
 // One database: keys to values, with expiry times.
 class Db {
  public:
@@ -213,10 +226,10 @@ class Db {
   // therefore the same as no TTL; that is about 292 million years away.)
   static constexpr int64_t kNoExpire = std::numeric_limits<int64_t>::max();
 
-  Db() : earliest_added_(&own_earliest_added_) {}
-  // A database of a Keyspace: reports new expiry times to
-  // *earliest_added (see Keyspace::TakeEarliestAdded).
-  explicit Db(int64_t* earliest_added) : earliest_added_(earliest_added) {}
+  Db() : shared_(&own_shared_) {}
+  // Database `index` of a Keyspace: reports new expiry times and expired
+  // keys through *shared (see Keyspace).
+  Db(KeyspaceShared* shared, int index) : shared_(shared), index_(index) {}
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
@@ -287,6 +300,34 @@ class Db {
                 absl::FunctionRef<void(absl::string_view key,
                                        const Value& value)> fn);
 
+  // --- For the AOF rewrite: raw access that never expires anything. ---
+
+  // One step of a Dict SCAN over every entry, expired or not: calls
+  // fn(key, value, expire_ms) and returns the next cursor (0: done).
+  uint64_t ScanRaw(uint64_t cursor,
+                   absl::FunctionRef<void(absl::string_view key,
+                                          const Value& value,
+                                          int64_t expire_ms)> fn) {
+    return map_.Scan(cursor, [&](absl::string_view key, Entry& e) {
+      fn(key, e.value, e.expire_ms);
+    });
+  }
+  // Dict::ScanVisited for this database's table.
+  bool ScanVisited(absl::string_view key, uint64_t cursor) const {
+    return map_.ScanVisited(key, cursor);
+  }
+  // The entry of `key`, expired or not; false if there is none.
+  bool PeekRaw(absl::string_view key, const Value** value,
+               int64_t* expire_ms) const {
+    const Entry* e = map_.Find(key);
+    if (e == nullptr) return false;
+    *value = &e->value;
+    *expire_ms = e->expire_ms;
+    return true;
+  }
+  // See Dict::set_shrink_allowed.
+  void set_shrink_allowed(bool allowed) { map_.set_shrink_allowed(allowed); }
+
   // A random live key (RANDOMKEY), or nullopt if there is none; deletes
   // the expired keys it picks on the way. The view stays valid until the
   // next call on this Db.
@@ -325,8 +366,12 @@ class Db {
   };
   using Map = Dict<Entry>;
 
-  static bool Expired(const Entry& e, int64_t now_ms) {
-    return e.expire_ms <= now_ms;
+  bool Expired(const Entry& e, int64_t now_ms) const {
+    return e.expire_ms <= now_ms && !shared_->loading;
+  }
+  // `key` expired and is about to be removed: tell the listener.
+  void NoteExpired(absl::string_view key) {
+    if (shared_->on_expired) shared_->on_expired(index_, key);
   }
   // Erases `key` (whose entry is `e`), keeping expires_ right.
   void EraseEntry(absl::string_view key, const Entry& e);
@@ -347,8 +392,11 @@ class Db {
   size_t expires_ = 0;
   std::unique_ptr<TimeWheel<std::string>> wheel_;  // created on first TTL
   size_t compact_at_ = 0;  // wheel size that triggers CompactWheel
-  int64_t own_earliest_added_ = kNoExpire;
-  int64_t* earliest_added_;
+  KeyspaceShared own_shared_;
+  KeyspaceShared* shared_;
+  int index_ = 0;
+
+  friend class Keyspace;
 };
 
 class Keyspace {
@@ -361,7 +409,11 @@ class Keyspace {
   Db& db(int index) { return *dbs_[index]; }
   // SWAPDB: databases i and j trade contents (clients that selected i now
   // see what j held). Requires valid indices; i == j changes nothing.
-  void Swap(int i, int j) { std::swap(dbs_[i], dbs_[j]); }
+  void Swap(int i, int j) {
+    std::swap(dbs_[i], dbs_[j]);
+    dbs_[i]->index_ = i;
+    dbs_[j]->index_ = j;
+  }
   // FLUSHALL.
   void Clear();
 
@@ -369,12 +421,19 @@ class Keyspace {
   // (kNoExpire if none), and forgets it: the engine re-arms its expiry
   // timer when this is earlier than the deadline it is armed for.
   int64_t TakeEarliestAdded() {
-    return std::exchange(earliest_added_, Db::kNoExpire);
+    return std::exchange(shared_.earliest_added, Db::kNoExpire);
+  }
+
+  // See KeyspaceShared.
+  void set_loading(bool loading) { shared_.loading = loading; }
+  bool loading() const { return shared_.loading; }
+  void set_expiry_listener(std::function<void(int, absl::string_view)> fn) {
+    shared_.on_expired = std::move(fn);
   }
 
  private:
+  KeyspaceShared shared_;
   std::vector<std::unique_ptr<Db>> dbs_;
-  int64_t earliest_added_ = Db::kNoExpire;
 };
 
 }  // namespace twinkv

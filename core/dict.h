@@ -242,6 +242,24 @@ class Dict {
     return v;
   }
 
+  // Whether an iteration whose next cursor is `cursor` (as Scan returned
+  // it; not 0) has already visited `key`'s bucket. Exact as long as the
+  // table has not started shrinking since the iteration began (growing is
+  // fine: the cursor's order refines with the table size); callers that
+  // need it keep shrinking off (set_shrink_allowed). The AOF rewrite uses
+  // it to tell whether its pass over the keyspace already wrote a key.
+  bool ScanVisited(absl::string_view key, uint64_t cursor) const {
+    using dict_internal::ReverseBits;
+    if (cursor == 0 || ht_[0].buckets == nullptr) return false;
+    uint64_t m = ht_[0].mask;
+    if (rehashing()) m = std::min(m, ht_[1].mask);
+    return ReverseBits(Hash(key) & m) < ReverseBits(cursor);
+  }
+
+  // While false, erasing never starts a shrink (a shrink already under way
+  // finishes).
+  void set_shrink_allowed(bool allowed) { shrink_allowed_ = allowed; }
+
   // A random entry, or {"", nullptr} if empty: a random non-empty bucket,
   // then a random entry of its chain (Redis's dictGetRandomKey; entries in
   // long chains are a little less likely, which is fine at load <= 1).
@@ -423,7 +441,7 @@ class Dict {
   }
 
   void MaybeShrink() {
-    if (rehashing()) return;
+    if (rehashing() || !shrink_allowed_) return;
     const size_t buckets = ht_[0].buckets_size();
     if (buckets > kMinBuckets && ht_[0].used * 8 < buckets) {
       ResizeTo(PowerOfTwoAtLeast(ht_[0].used));
@@ -487,6 +505,7 @@ class Dict {
   int64_t rehash_idx_ = -1;  // next old bucket to move; -1: not rehashing
   uint64_t seed_;
   size_t node_bytes_ = 0;
+  bool shrink_allowed_ = true;
 };
 
 }  // namespace twinkv

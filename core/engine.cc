@@ -15,6 +15,8 @@ Engine::Engine(Runtime& runtime, Config config,
       wall_anchor_(runtime.clock().Now()),
       monotonic_anchor_(runtime.clock().Monotonic()) {
   register_families(commands_);
+  keyspace_.set_expiry_listener(
+      [this](int db, absl::string_view key) { OnKeyExpired(db, key); });
 }
 
 Engine::~Engine() {
@@ -50,6 +52,7 @@ void Engine::ArmExpiry(int64_t deadline_ms) {
 void Engine::RunExpireCycle() {
   expiry_timer_ = 0;
   expiry_deadline_ms_ = Db::kNoExpire;
+  if (loading_) return;  // set_loading(false) re-arms
   ++stats_.expire_cycles;
   // Whatever was set before now is covered by the scan for the next
   // deadline below.
@@ -107,11 +110,73 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
     reply.Error(WrongArgsError(spec->full_name));
     return;
   }
+  if (!write_error_.empty() &&
+      ((spec->flags & kCmdWrite) != 0 || spec->name == "ping")) {
+    reply.Error(write_error_);
+    return;
+  }
   ++stats_.commands_processed;
   CommandContext ctx{*this, client, reply, now_ms};
-  spec->handler(ctx, args);
+  RunHandler(*spec, ctx, args);
   if (!ready_keys_.empty() && rerunning_ == nullptr) ServeReadyKeys();
   MaybeArmExpiry();
+}
+
+void Engine::RunHandler(const CommandSpec& spec, CommandContext& ctx,
+                        ArgList args) {
+  const uint64_t dirty_before = dirty_;
+  const int db = ctx.client.db_index;
+  propagate_args_.clear();
+  propagate_ends_.clear();
+  if (log_ != nullptr && (spec.flags & kCmdWrite) != 0 &&
+      log_->wants_before_write()) {
+    const std::vector<int> keys = CommandKeyPositions(spec, args);
+    if (keys.empty()) {
+      log_->BeforeWholeDbWrite();
+    } else {
+      for (int i : keys) log_->BeforeWrite(db, args[i]);
+    }
+  }
+  spec.handler(ctx, args);
+  if (log_ == nullptr || dirty_ == dirty_before) return;
+  if (propagate_ends_.empty()) {
+    log_->Append(db, args);
+    return;
+  }
+  std::vector<absl::string_view> views(propagate_args_.begin(),
+                                       propagate_args_.end());
+  size_t begin = 0;
+  for (size_t end : propagate_ends_) {
+    log_->Append(db, ArgList(views.data() + begin, end - begin));
+    begin = end;
+  }
+}
+
+void Engine::Propagate(ArgList args) {
+  for (absl::string_view arg : args) propagate_args_.emplace_back(arg);
+  propagate_ends_.push_back(propagate_args_.size());
+}
+
+void Engine::OnKeyExpired(int db, absl::string_view key) {
+  ++stats_.expired_total;
+  if (log_ == nullptr) return;
+  BeforeWrite(db, key);
+  const absl::string_view del[] = {"DEL", key};
+  log_->Append(db, del);
+}
+
+void Engine::set_loading(bool loading) {
+  loading_ = loading;
+  keyspace_.set_loading(loading);
+  // Keys whose time passed during the load go now, by the active cycle.
+  if (!loading) {
+    int64_t next = Db::kNoExpire;
+    for (int i = 0; i < keyspace_.size(); ++i) {
+      next = std::min(next, keyspace_.db(i).NextExpiry());
+    }
+    keyspace_.TakeEarliestAdded();
+    if (next != Db::kNoExpire) ArmExpiry(next);
+  }
 }
 
 void Engine::BlockClient(CommandContext& ctx, ArgList args,
@@ -159,6 +224,15 @@ void Engine::SignalKeyReady(int db, absl::string_view key) {
   if (!waiters_.contains(dk) || ready_set_.contains(dk)) return;
   ready_set_.insert(dk);
   ready_keys_.push_back(std::move(dk));
+}
+
+void Engine::SignalDbReady(int db) {
+  std::vector<absl::string_view> keys;
+  for (const auto& [dk, queue] : waiters_) {
+    if (dk.first == db) keys.push_back(dk.second);
+  }
+  // Serving finds out whether the key holds the right type.
+  for (absl::string_view key : keys) SignalKeyReady(db, key);
 }
 
 void Engine::UnblockClient(ClientState& client) {
@@ -234,7 +308,7 @@ bool Engine::Rerun(ClientState* client) {
   rerunning_ = client;
   rerun_blocked_ = false;
   CommandContext ctx{*this, *client, reply, NowMs()};
-  b.spec->handler(ctx, args);
+  RunHandler(*b.spec, ctx, args);
   rerunning_ = nullptr;
   client->db_index = saved_db;
   if (rerun_blocked_) return false;

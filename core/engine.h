@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "core/command.h"
 #include "core/config.h"
 #include "core/db.h"
@@ -72,6 +74,52 @@ struct ClientState {
   bool blocked = false;
 };
 
+// Where the engine sends the commands that changed data, in the order
+// they took effect, to be replayed later (the AOF; later replicas). Every
+// command arrives with the database it ran in; the log writes SELECT when
+// that changes.
+class CommandLog {
+ public:
+  virtual ~CommandLog() = default;
+  // `args` (args[0] the command name) changed database `db`. The views are
+  // valid for the call only.
+  virtual void Append(int db, ArgList args) = 0;
+
+  // --- Acknowledgement: replies wait until the log has what they report.
+
+  // Position just past everything appended so far (never decreases).
+  virtual uint64_t appended() const = 0;
+  // How far the log may be acknowledged: written to the file, and with
+  // appendfsync always also fsynced.
+  virtual uint64_t acknowledged() const = 0;
+  // Calls done(true) once acknowledged() >= position, or done(false) if it
+  // never will be (the log failed: the replies must not go out). Runs from
+  // the loop, never inside this call.
+  virtual void WhenAcknowledged(uint64_t position,
+                                std::function<void(bool)> done) = 0;
+
+  // --- Snapshot support (the AOF rewrite copies the keyspace in steps).
+
+  // Whether the engine must call BeforeWrite/BeforeWholeDbWrite now.
+  virtual bool wants_before_write() const { return false; }
+  // `key` in `db` is about to change (or be created, or removed).
+  virtual void BeforeWrite(int db, absl::string_view key) {}
+  // Whole databases are about to change (FLUSHDB, FLUSHALL, SWAPDB).
+  virtual void BeforeWholeDbWrite() {}
+
+  // BGREWRITEAOF: starts compacting the log.
+  virtual absl::Status StartRewrite() = 0;
+  // INFO's "# Persistence" fields, "name:value\r\n" each.
+  virtual void AppendInfo(std::string* out) = 0;
+};
+
+// What the process's memory looks like, as the server's owner measures it
+// (core/ cannot ask the allocator or the OS itself).
+struct MemoryUsage {
+  uint64_t used_bytes = 0;  // allocated by the program (INFO used_memory)
+  uint64_t rss_bytes = 0;   // resident set size (used_memory_rss)
+};
+
 struct EngineStats {
   uint64_t commands_processed = 0;
   uint64_t connections_received = 0;
@@ -81,6 +129,7 @@ struct EngineStats {
   uint64_t expired_keys = 0;         // deleted by the active cycle
   uint64_t expire_cycles = 0;        // active cycles run
   uint64_t expire_cycle_max_keys = 0;  // most keys one cycle deleted
+  uint64_t expired_total = 0;  // keys removed by expiry, lazy or active
 };
 
 class Engine {
@@ -120,6 +169,43 @@ class Engine {
   // the wall clock. TIME reports the real wall clock.
   int64_t NowMs();
 
+  // --- Propagation (see CommandContext::AddDirty). ---
+
+  // Sends every data change from now on to `log` (nullptr: nowhere).
+  // `log` must outlive the engine or be unset first. A key that expires
+  // (lazily or by the active cycle) is logged as DEL in its database,
+  // before the command that noticed it.
+  void set_command_log(CommandLog* log) { log_ = log; }
+  CommandLog* command_log() const { return log_; }
+  // Tells the command log (if it wants to know) that `key` in `db` is
+  // about to change. The engine calls it for the keys of every write
+  // command; handlers call it for keys outside their key positions (MOVE
+  // and COPY into another database).
+  void BeforeWrite(int db, absl::string_view key) {
+    if (log_ != nullptr && log_->wants_before_write()) {
+      log_->BeforeWrite(db, key);
+    }
+  }
+
+  // While `error` is not empty, write commands (and PING, as Redis does)
+  // are refused with it: the log cannot take them ("MISCONF Errors writing
+  // to the AOF file: ..."). Empty: writes are accepted again.
+  void set_write_error(std::string error) { write_error_ = std::move(error); }
+  const std::string& write_error() const { return write_error_; }
+  // Changes made so far (Redis's server.dirty).
+  uint64_t dirty() const { return dirty_; }
+  void AddDirty(uint64_t n) { dirty_ += n; }
+  // See CommandContext::Propagate.
+  void Propagate(ArgList args);
+
+  // While loading (replaying the AOF at startup) no key expires: commands
+  // replay against the data as it was when they were logged, whatever the
+  // time is now (a key whose logged expiry time has passed still receives
+  // the commands logged before it expired). Keys whose time has passed go
+  // when loading ends, through the usual paths, and are logged as DEL.
+  void set_loading(bool loading);
+  bool loading() const { return loading_; }
+
   // --- Blocking commands (BLPOP BRPOP BLMOVE BLMPOP). ---
   //
   // A blocking command's handler that finds no data calls BlockClient()
@@ -146,6 +232,9 @@ class Engine {
 
   // `key` in database `db` may now serve waiting clients.
   void SignalKeyReady(int db, absl::string_view key);
+  // Every key of database `db` that clients wait on may serve them now
+  // (SWAPDB brought in another database's contents).
+  void SignalDbReady(int db);
 
   // Forgets a blocked client without replying (it disconnected). No-op if
   // it is not blocked.
@@ -157,6 +246,23 @@ class Engine {
   bool expiry_timer_armed() const { return expiry_timer_ != 0; }
   int64_t expiry_deadline_ms() const { return expiry_deadline_ms_; }
 
+  // What SHUTDOWN asks for: the owner stops the process gracefully (as on
+  // SIGTERM). Unset (tests, the simulator): SHUTDOWN replies an error.
+  void set_shutdown_handler(std::function<void()> handler) {
+    shutdown_handler_ = std::move(handler);
+  }
+  const std::function<void()>& shutdown_handler() const {
+    return shutdown_handler_;
+  }
+
+  // How INFO memory learns the process's memory use; unset: zeros.
+  void set_memory_probe(std::function<MemoryUsage()> probe) {
+    memory_probe_ = std::move(probe);
+  }
+  MemoryUsage memory_usage() const {
+    return memory_probe_ ? memory_probe_() : MemoryUsage{};
+  }
+
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
   Config& config() { return config_; }
@@ -165,6 +271,11 @@ class Engine {
   EngineStats& stats() { return stats_; }
 
  private:
+  // Runs `spec`'s handler and logs what it changed.
+  void RunHandler(const CommandSpec& spec, CommandContext& ctx, ArgList args);
+  // Keyspace's expiry listener: logs DEL.
+  void OnKeyExpired(int db, absl::string_view key);
+
   Runtime& runtime_;
   Config config_;
   ConfigTable config_table_;
@@ -208,6 +319,17 @@ class Engine {
   // re-run asked to block again.
   ClientState* rerunning_ = nullptr;
   bool rerun_blocked_ = false;
+
+  std::function<MemoryUsage()> memory_probe_;
+  std::function<void()> shutdown_handler_;
+  CommandLog* log_ = nullptr;
+  std::string write_error_;
+  uint64_t dirty_ = 0;
+  bool loading_ = false;
+  // Commands a handler asked to log in place of itself: one buffer of
+  // arguments and the end offset of each command, reused.
+  std::vector<std::string> propagate_args_;
+  std::vector<size_t> propagate_ends_;
 
   const absl::Time wall_anchor_;
   const absl::Duration monotonic_anchor_;

@@ -55,9 +55,23 @@ inline constexpr absl::string_view kFaultServerDeferFlush =
 inline constexpr absl::string_view kFaultServerCompactInput =
     "server.input_compact";
 
+// core/aof.cc, Aof.
+
+// A rewrite step copies a single bucket of the keyspace instead of working
+// for its time budget (in the simulator no time passes within a step, so
+// without this a rewrite of a small keyspace is one step): writes arrive
+// between the steps and take the copy-on-write path.
+inline constexpr absl::string_view kFaultAofRewriteTinyStep =
+    "aof.rewrite_tiny_step";
+
+// The group-commit flush is posted once more before it writes, so more
+// clients' changes join one write and one fsync (and replies wait longer).
+inline constexpr absl::string_view kFaultAofDeferFlush = "aof.flush_defer";
+
 inline constexpr absl::string_view kFaultPoints[] = {
     kFaultServerShortRead,  kFaultServerReadPause,    kFaultServerSplitWrite,
-    kFaultServerDeferFlush, kFaultServerCompactInput,
+    kFaultServerDeferFlush, kFaultServerCompactInput, kFaultAofRewriteTinyStep,
+    kFaultAofDeferFlush,
 };
 
 }  // namespace twinkv

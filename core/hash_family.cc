@@ -182,6 +182,8 @@ void HSetCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 2; i < args.size(); i += 2) {
     created += hash->Set(args[i], args[i + 1]);
   }
+  // Every pair counts, changed or not, as in Redis.
+  ctx.AddDirty((args.size() - 2) / 2);
   kMulti ? ctx.reply.Ok() : ctx.reply.Integer(created);
 }
 
@@ -191,6 +193,7 @@ void HSetNxCommand(CommandContext& ctx, ArgList args) {
   absl::string_view old;
   if (hash->Get(args[2], &old)) return ctx.reply.Integer(0);
   hash->Set(args[2], args[3]);
+  ctx.AddDirty();
   ctx.reply.Integer(1);
 }
 
@@ -226,6 +229,7 @@ void HDelCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 2; i < args.size() && !hash->empty(); ++i) {
     deleted += hash->Erase(args[i]);
   }
+  if (deleted > 0) ctx.AddDirty(deleted);
   ctx.reply.Integer(deleted);
   DeleteIfEmpty(ctx, args[1], hash);
 }
@@ -287,6 +291,7 @@ void HIncrByCommand(CommandContext& ctx, ArgList args) {
   char buf[absl::numbers_internal::kFastToBufferSize];
   char* end = absl::numbers_internal::FastIntToBuffer(value, buf);
   hash->Set(args[2], absl::string_view(buf, end - buf));
+  ctx.AddDirty();
   ctx.reply.Integer(value);
 }
 
@@ -310,6 +315,10 @@ void HIncrByFloatCommand(CommandContext& ctx, ArgList args) {
   char buf[kMaxLongDoubleChars];
   absl::string_view text(buf, FormatLongDouble(value, buf));
   hash->Set(args[2], text);
+  // Replays as the value it produced (hincrbyfloatCommand): long double
+  // arithmetic and formatting may differ where the log is replayed.
+  ctx.AddDirty();
+  ctx.Propagate({"HSET", args[1], args[2], text});
   ctx.reply.Bulk(text);
 }
 

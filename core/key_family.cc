@@ -31,6 +31,7 @@ void DelCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 1; i < args.size(); ++i) {
     deleted += db.Erase(args[i], ctx.now_ms);
   }
+  if (deleted > 0) ctx.AddDirty(deleted);
   ctx.reply.Integer(deleted);
 }
 
@@ -54,6 +55,8 @@ void RenameGeneric(CommandContext& ctx, ArgList args, bool nx) {
     case Db::RenameResult::kTargetExists:
       return ctx.reply.Integer(0);
     case Db::RenameResult::kOk:
+      // Renaming a key onto itself changes nothing (Redis does not log it).
+      if (args[1] != args[2]) ctx.AddDirty();
       // A list or sorted set arriving under a new name may serve waiters.
       ctx.engine.SignalKeyReady(ctx.client.db_index, args[2]);
       return nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
@@ -152,10 +155,24 @@ void ExpireGeneric(CommandContext& ctx, ArgList args, absl::string_view name,
       ((flags & kExpireLt) && has_ttl && when >= current)) {
     return ctx.reply.Integer(0);
   }
-  if (when <= ctx.now_ms) {
-    db.Erase(args[1], ctx.now_ms);  // a time in the past deletes the key
+  ctx.AddDirty();
+  // A time in the past deletes the key, except while loading the AOF
+  // (Redis's checkAlreadyExpired): the logged commands that follow expect
+  // the key, and it goes once loading ends.
+  if (when <= ctx.now_ms && !ctx.engine.loading()) {
+    db.Erase(args[1], ctx.now_ms);
+    ctx.Propagate({"DEL", args[1]});
   } else {
     db.SetExpire(args[1], when, ctx.now_ms);
+    // Relative times and seconds replay as the absolute time in ms; the
+    // options stay, as Redis rewrites only the name and the time.
+    if (basetime_ms != 0 || seconds) {
+      const std::string when_text = absl::StrCat(when);
+      std::vector<absl::string_view> out(args.begin(), args.end());
+      out[0] = "PEXPIREAT";
+      out[2] = when_text;
+      ctx.Propagate(out);
+    }
   }
   ctx.reply.Integer(1);
 }
@@ -204,6 +221,7 @@ void PersistCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Integer(0);
   }
   db.SetExpire(args[1], Db::kNoExpire, ctx.now_ms);
+  ctx.AddDirty();
   ctx.reply.Integer(1);
 }
 
@@ -283,8 +301,11 @@ void MoveCommand(CommandContext& ctx, ArgList args) {
   }
   Value value;
   int64_t expire_ms;
+  // The engine announced the key in this database only.
+  ctx.engine.BeforeWrite(dst_index, args[1]);
   src.Take(args[1], ctx.now_ms, &value, &expire_ms);
   dst.Set(args[1], std::move(value), ctx.now_ms, expire_ms);
+  ctx.AddDirty();
   ctx.engine.SignalKeyReady(dst_index, args[1]);
   ctx.reply.Integer(1);
 }
@@ -322,7 +343,12 @@ void CopyCommand(CommandContext& ctx, ArgList args) {
   if (dst.Exists(args[2], ctx.now_ms) && !replace) {
     return ctx.reply.Integer(0);
   }
+  // The engine announced the key in this database only.
+  if (dst_index != ctx.client.db_index) {
+    ctx.engine.BeforeWrite(dst_index, args[2]);
+  }
   dst.Set(args[2], std::move(copy), ctx.now_ms, expire_ms);
+  ctx.AddDirty();
   ctx.engine.SignalKeyReady(dst_index, args[2]);
   ctx.reply.Integer(1);
 }
@@ -337,6 +363,10 @@ void SwapDbCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Error(kDbIndexOutOfRangeErr);
   }
   ctx.engine.keyspace().Swap(a, b);
+  ctx.AddDirty();
+  // Clients blocked on a key of either database may find it there now.
+  ctx.engine.SignalDbReady(a);
+  ctx.engine.SignalDbReady(b);
   ctx.reply.Ok();
 }
 

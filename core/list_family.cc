@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/command.h"
 #include "core/db.h"
@@ -331,6 +332,7 @@ void PushCommand(CommandContext& ctx, ArgList args) {
     created = true;
   }
   for (size_t i = 2; i < args.size(); ++i) Push(list, args[i], kLeft);
+  ctx.AddDirty(args.size() - 2);
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
   if (created) ListKeyReceivedElements(ctx, args[1]);
 }
@@ -354,10 +356,12 @@ void PopCommand(CommandContext& ctx, ArgList args) {
   ListObject* list = ObjectOf<ListObject>(v);
   if (!has_count) {
     ctx.reply.Bulk(Pop(list, kLeft));
+    ctx.AddDirty();
   } else {
     const size_t n = std::min<uint64_t>(count, list->size());
     ctx.reply.ArrayHeader(n);
     for (size_t i = 0; i < n; ++i) ctx.reply.Bulk(Pop(list, kLeft));
+    if (n > 0) ctx.AddDirty(n);  // COUNT 0 changes nothing
   }
   DeleteIfEmpty(ctx, args[1], list);
 }
@@ -415,6 +419,7 @@ void LSetCommand(CommandContext& ctx, ArgList args) {
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.reply.Error(kIndexOutOfRangeErr);
   list->Set(index, args[3]);
+  ctx.AddDirty();
   ctx.reply.Ok();
 }
 
@@ -443,6 +448,7 @@ void LInsertCommand(CommandContext& ctx, ArgList args) {
   });
   if (!found) return ctx.reply.Integer(-1);
   list->InsertAt(index + (after ? 1 : 0), args[4]);
+  ctx.AddDirty();
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
 }
 
@@ -459,6 +465,7 @@ void LRemCommand(CommandContext& ctx, ArgList args) {
   const size_t removed = list->RemoveEqual(
       args[3], static_cast<size_t>(std::min<uint64_t>(limit, list->size())),
       count < 0);
+  if (removed > 0) ctx.AddDirty(removed);
   ctx.reply.Integer(static_cast<int64_t>(removed));
   DeleteIfEmpty(ctx, args[1], list);
 }
@@ -487,6 +494,8 @@ void LTrimCommand(CommandContext& ctx, ArgList args) {
   }
   list->RemoveFront(ltrim);
   list->RemoveBack(rtrim);
+  // A trim that removes nothing is not logged (Redis counts the removed).
+  if (ltrim + rtrim > 0) ctx.AddDirty(ltrim + rtrim);
   ctx.reply.Ok();
   DeleteIfEmpty(ctx, args[1], list);
 }
@@ -550,21 +559,27 @@ void LPosCommand(CommandContext& ctx, ArgList args) {
 }
 
 // lmoveGenericCommand: pops from `src` on one side, pushes onto `dst` on
-// the other, replies the element (null if src is missing).
-void Move(CommandContext& ctx, absl::string_view src, absl::string_view dst,
+// the other, replies the element (null if src is missing). Returns whether
+// an element moved.
+bool Move(CommandContext& ctx, absl::string_view src, absl::string_view dst,
           bool from_left, bool to_left) {
   Value* sv = LookupWrite(ctx, src);
-  if (sv == nullptr) return ctx.reply.Null();
-  if (WrongType(ctx, sv, ValueType::kList)) return;
+  if (sv == nullptr) {
+    ctx.reply.Null();
+    return false;
+  }
+  if (WrongType(ctx, sv, ValueType::kList)) return false;
   if (src == dst) {
     // A rotation within one list: never empty in between.
     ListObject* list = ObjectOf<ListObject>(sv);
     std::string e = Pop(list, from_left);
     Push(list, e, to_left);
-    return ctx.reply.Bulk(e);
+    ctx.AddDirty();
+    ctx.reply.Bulk(e);
+    return true;
   }
   Value* dv = LookupWrite(ctx, dst);
-  if (WrongType(ctx, dv, ValueType::kList)) return;
+  if (WrongType(ctx, dv, ValueType::kList)) return false;
   // The lookup of dst may have invalidated sv (db.h's contract).
   ListObject* from = ObjectOf<ListObject>(LookupWrite(ctx, src));
   std::string e = Pop(from, from_left);
@@ -574,8 +589,10 @@ void Move(CommandContext& ctx, absl::string_view src, absl::string_view dst,
   const bool created = to == nullptr;
   if (created) to = CreateList(ctx, dst);
   Push(to, e, to_left);
+  ctx.AddDirty();
   ctx.reply.Bulk(e);
   if (created) ListKeyReceivedElements(ctx, dst);
+  return true;
 }
 
 void RPopLPushCommand(CommandContext& ctx, ArgList args) {
@@ -592,10 +609,10 @@ void LMoveCommand(CommandContext& ctx, ArgList args) {
 }
 
 // [B]LMPOP's tail from args[first]: numkeys key [key ...] LEFT|RIGHT
-// [COUNT count] (lmpopGenericCommand). With `timeout_ms` >= 0 (BLMPOP),
-// blocks when every key is missing.
-void MPop(CommandContext& ctx, ArgList args, size_t first,
-          int64_t timeout_ms) {
+// [COUNT count] (lmpopGenericCommand). BLMPOP (`blocking`) reads its
+// timeout at args[1] only after the rest parsed, as Redis does, and blocks
+// when every key is missing.
+void MPop(CommandContext& ctx, ArgList args, size_t first, bool blocking) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   int64_t numkeys;
   if (!ParseRange(ctx, args[first], 1, kMax, kNumKeysErr, &numkeys)) return;
@@ -618,6 +635,8 @@ void MPop(CommandContext& ctx, ArgList args, size_t first,
     }
   }
   if (count == -1) count = 1;
+  int64_t timeout_ms = 0;
+  if (blocking && !ParseBlockTimeout(ctx, args[1], &timeout_ms)) return;
   for (size_t k = keys; k < where; ++k) {
     Value* v = LookupWrite(ctx, args[k]);
     if (v == nullptr) continue;
@@ -629,23 +648,26 @@ void MPop(CommandContext& ctx, ArgList args, size_t first,
     ctx.reply.ArrayHeader(n);
     for (size_t i = 0; i < n; ++i) ctx.reply.Bulk(Pop(list, left));
     DeleteIfEmpty(ctx, args[k], list);
+    // Logged as the [LR]POP with the count it amounted to, as Redis 7.0
+    // does, served at once or after blocking.
+    ctx.AddDirty(n);
+    const std::string popped = absl::StrCat(n);
+    ctx.Propagate({left ? "LPOP" : "RPOP", args[k], popped});
     return;
   }
-  if (timeout_ms < 0) return ctx.reply.NullArray();
+  if (!blocking) return ctx.reply.NullArray();
   ctx.engine.BlockClient(ctx, args, args.subspan(keys, where - keys),
                          timeout_ms, Engine::TimeoutReply::kNullArray,
                          ValueType::kList);
 }
 
 void LMPopCommand(CommandContext& ctx, ArgList args) {
-  MPop(ctx, args, 1, /*timeout_ms=*/-1);
+  MPop(ctx, args, 1, /*blocking=*/false);
 }
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
 void BLMPopCommand(CommandContext& ctx, ArgList args) {
-  int64_t timeout_ms;
-  if (!ParseBlockTimeout(ctx, args[1], &timeout_ms)) return;
-  MPop(ctx, args, 2, timeout_ms);
+  MPop(ctx, args, 2, /*blocking=*/true);
 }
 
 // BLPOP / BRPOP key [key ...] timeout (blockingPopGenericCommand).
@@ -662,6 +684,9 @@ void BlockingPopCommand(CommandContext& ctx, ArgList args) {
     ctx.reply.Bulk(args[k]);
     ctx.reply.Bulk(Pop(list, kLeft));
     DeleteIfEmpty(ctx, args[k], list);
+    // Replays as the pop it was, whether served at once or after waiting.
+    ctx.AddDirty();
+    ctx.Propagate({kLeft ? "LPOP" : "RPOP", args[k]});
     return;
   }
   ctx.engine.BlockClient(ctx, args, args.subspan(1, args.size() - 2),
@@ -676,7 +701,18 @@ void BlockingMove(CommandContext& ctx, ArgList args, bool from_left,
   if (!ParseBlockTimeout(ctx, args.back(), &timeout_ms)) return;
   Value* sv = LookupWrite(ctx, args[1]);
   if (WrongType(ctx, sv, ValueType::kList)) return;
-  if (sv != nullptr) return Move(ctx, args[1], args[2], from_left, to_left);
+  if (sv != nullptr) {
+    // Replays as the non-blocking move, whether served at once or after
+    // waiting (the re-run comes through here too).
+    if (Move(ctx, args[1], args[2], from_left, to_left)) {
+      if (args.size() == 4) {
+        ctx.Propagate({"RPOPLPUSH", args[1], args[2]});
+      } else {
+        ctx.Propagate({"LMOVE", args[1], args[2], args[3], args[4]});
+      }
+    }
+    return;
+  }
   ctx.engine.BlockClient(ctx, args, args.subspan(1, 1), timeout_ms,
                          Engine::TimeoutReply::kNull,
                          ValueType::kList);
@@ -806,11 +842,15 @@ void RegisterListFamily(CommandTable& table) {
                 "return it",
                 "6.2.0", "O(1)", false));
   // Movable keys (numkeys): Redis reports 0 0 0, as here.
-  table.Add(Row("lmpop", -4, kW, 0, 0, 0, LMPopCommand,
-                "Pop elements from a list", "7.0.0",
-                "O(N+M) where N is the number of provided keys and M is the "
-                "number of elements returned.",
-                false));
+  CommandSpec lmpop = Row("lmpop", -4, kW, 0, 0, 0, LMPopCommand,
+                          "Pop elements from a list", "7.0.0",
+                          "O(N+M) where N is the number of provided keys and "
+                          "M is the number of elements returned.",
+                          false);
+  lmpop.find_keys = [](ArgList a, std::vector<int>* k) {
+    NumKeysPositions(a, 0, 1, k);
+  };
+  table.Add(std::move(lmpop));
   constexpr uint32_t kBlock = kCmdNoScript | kCmdBlocking;
   table.Add(Row("blpop", -3, kW | kBlock, 1, -2, 1, BlockingPopCommand<true>,
                 "Remove and get the first element in a list, or block until "
@@ -830,12 +870,17 @@ void RegisterListFamily(CommandTable& table) {
                 "Pop an element from a list, push it to another list and "
                 "return it; or block until one is available",
                 "6.2.0", "O(1)", false));
-  table.Add(Row("blmpop", -5, kW | kCmdBlocking, 0, 0, 0, BLMPopCommand,
-                "Pop elements from a list, or block until one is available",
-                "7.0.0",
-                "O(N+M) where N is the number of provided keys and M is the "
-                "number of elements returned.",
-                false));
+  CommandSpec blmpop =
+      Row("blmpop", -5, kW | kCmdBlocking, 0, 0, 0, BLMPopCommand,
+          "Pop elements from a list, or block until one is available",
+          "7.0.0",
+          "O(N+M) where N is the number of provided keys and M is the number "
+          "of elements returned.",
+          false);
+  blmpop.find_keys = [](ArgList a, std::vector<int>* k) {
+    NumKeysPositions(a, 0, 2, k);
+  };
+  table.Add(std::move(blmpop));
 }
 
 }  // namespace twinkv

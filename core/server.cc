@@ -122,6 +122,7 @@ class Server::Connection : public BlockedClientSink {
   void Drain() {
     draining_ = true;
     if (!write_in_flight_ && out_.empty()) Finish();
+    Flush();
   }
 
   // Closes now, whatever is pending.
@@ -248,9 +249,29 @@ class Server::Connection : public BlockedClientSink {
   }
 
   void Flush() {
-    if (write_in_flight_ || finished_) return;
+    if (write_in_flight_ || finished_ || awaiting_log_) return;
     if (out_.empty()) {
       if (client_.close_after_reply || draining_) Finish();
+      return;
+    }
+    // A reply goes out only once the log has the changes it reports (and
+    // any change it may have read): with appendfsync always, fsynced.
+    CommandLog* log = server_.engine_.command_log();
+    if (log != nullptr && log->acknowledged() < log->appended()) {
+      awaiting_log_ = true;
+      std::weak_ptr<bool> alive = alive_;
+      log->WhenAcknowledged(log->appended(), [this, alive](bool ok) {
+        if (alive.expired()) return;
+        awaiting_log_ = false;
+        if (!ok) {
+          // The log failed: these replies must never be seen. The client
+          // sees the connection drop, an unknown outcome, as after a crash.
+          Finish();
+          return;
+        }
+        Flush();
+        ReadMore();
+      });
       return;
     }
     writing_.swap(out_);
@@ -303,7 +324,10 @@ class Server::Connection : public BlockedClientSink {
   bool draining_ = false;
   bool finished_ = false;
   bool flush_posted_ = false;
+  bool awaiting_log_ = false;  // replies wait for CommandLog acknowledgement
   TimerId read_pause_timer_ = 0;  // kFaultServerReadPause
+  // Callbacks that may outlive the connection check it is still there.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 Server::Server(Runtime& runtime, Engine& engine)

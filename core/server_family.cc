@@ -1,10 +1,12 @@
 // The server and connection commands: PING ECHO SELECT QUIT DBSIZE FLUSHDB
-// FLUSHALL TIME, the COMMAND introspection family (what redis-cli 7 asks
+// FLUSHALL TIME INFO, the COMMAND introspection family (what redis-cli 7 asks
 // for its hints), CONFIG, and the FLUSH subcommands of FUNCTION and SCRIPT
 // (answered so that tools resetting a server between tests work; twinkv has
 // no scripting).
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/command.h"
@@ -93,12 +96,15 @@ bool CheckFlushArgs(CommandContext& ctx, ArgList args) {
 void FlushDbCommand(CommandContext& ctx, ArgList args) {
   if (!CheckFlushArgs(ctx, args)) return;
   ctx.db().Clear();
+  // Logged even when the database was empty, as Redis 7 does.
+  ctx.AddDirty();
   ctx.reply.Ok();
 }
 
 void FlushAllCommand(CommandContext& ctx, ArgList args) {
   if (!CheckFlushArgs(ctx, args)) return;
   ctx.engine.keyspace().Clear();
+  ctx.AddDirty();
   ctx.reply.Ok();
 }
 
@@ -193,6 +199,11 @@ void WriteCommandInfo(ReplyWriter& reply, const CommandSpec& spec) {
   reply.Bulk(spec.full_name);
   reply.Integer(spec.arity);
   std::vector<absl::string_view> flags = FlagNames(spec.flags);
+  if (spec.find_keys != nullptr) {
+    // Redis prints it between no_multi and allow_busy.
+    flags.insert(std::find(flags.begin(), flags.end(), "allow_busy"),
+                 "movablekeys");
+  }
   reply.SetHeader(flags.size());
   for (absl::string_view f : flags) reply.Status(f);
   reply.Integer(spec.first_key);
@@ -517,6 +528,205 @@ void ScriptHelpCommand(CommandContext& ctx, ArgList) {
              "    Flush the Lua scripts cache. Very dangerous on replicas."});
 }
 
+// ---- INFO. ----
+
+// Redis's bytesToHuman: "893.12K", "11.50M", "0B"; from 1024P on, plain
+// bytes again.
+std::string BytesToHuman(uint64_t n) {
+  if (n < 1024) return absl::StrCat(n, "B");
+  uint64_t unit_bytes = 1024;
+  for (char unit : {'K', 'M', 'G', 'T', 'P'}) {
+    if (n / 1024 < unit_bytes) {  // n < 1024 * unit_bytes, without overflow
+      return absl::StrFormat(
+          "%.2f%c", static_cast<double>(n) / static_cast<double>(unit_bytes),
+          unit);
+    }
+    unit_bytes *= 1024;
+  }
+  return absl::StrCat(n, "B");
+}
+
+// One INFO section: "# Name" and its "field:value" lines.
+struct InfoSection {
+  const char* name;  // as printed; matched case-insensitively
+  void (*write)(Engine& engine, std::string* out);
+};
+
+void Field(std::string* out, absl::string_view name, absl::string_view value) {
+  absl::StrAppend(out, name, ":", value, "\r\n");
+}
+void Field(std::string* out, absl::string_view name, uint64_t value) {
+  absl::StrAppend(out, name, ":", value, "\r\n");
+}
+
+void InfoServer(Engine& engine, std::string* out) {
+  // The Redis version whose protocol and replies twinkv follows: clients
+  // read this field to decide which commands they may use.
+  Field(out, "redis_version", "7.0.0");
+  Field(out, "redis_mode", "standalone");
+  Field(out, "tcp_port", engine.config().port);
+  Field(out, "hz", engine.config().hz);
+  Field(out, "configured_hz", engine.config().hz);
+  Field(out, "config_file", engine.config().config_file);
+}
+
+void InfoClients(Engine& engine, std::string* out) {
+  // connected_clients is the Server's to know, not the engine's.
+  Field(out, "maxclients", engine.config().maxclients);
+  Field(out, "blocked_clients", engine.blocked_clients());
+}
+
+void InfoMemory(Engine& engine, std::string* out) {
+  const MemoryUsage usage = engine.memory_usage();
+  const uint64_t maxmemory = static_cast<uint64_t>(engine.config().maxmemory);
+  Field(out, "used_memory", usage.used_bytes);
+  Field(out, "used_memory_human", BytesToHuman(usage.used_bytes));
+  Field(out, "used_memory_rss", usage.rss_bytes);
+  Field(out, "used_memory_rss_human", BytesToHuman(usage.rss_bytes));
+  // No peak is tracked (the engine keeps no memory history): the peak
+  // reported is the current use.
+  Field(out, "used_memory_peak", usage.used_bytes);
+  Field(out, "used_memory_peak_human", BytesToHuman(usage.used_bytes));
+  Field(out, "maxmemory", maxmemory);
+  Field(out, "maxmemory_human", BytesToHuman(maxmemory));
+  Field(out, "maxmemory_policy", engine.config().maxmemory_policy);
+  // As Redis 7.0: RSS over the allocator's bytes in use, and their
+  // difference (negative when part of the heap is swapped out or untouched).
+  Field(out, "mem_fragmentation_ratio",
+        absl::StrFormat("%.2f", usage.used_bytes == 0
+                                    ? 0.0
+                                    : static_cast<double>(usage.rss_bytes) /
+                                          static_cast<double>(usage.used_bytes)));
+  absl::StrAppend(out, "mem_fragmentation_bytes:",
+                  static_cast<int64_t>(usage.rss_bytes - usage.used_bytes),
+                  "\r\n");
+  // twinkv links no other allocator than the C library's malloc.
+  Field(out, "mem_allocator", "libc");
+}
+
+void InfoPersistence(Engine& engine, std::string* out) {
+  Field(out, "loading", uint64_t{engine.loading() ? 1u : 0u});
+  Field(out, "rdb_changes_since_last_save", engine.dirty());
+  if (CommandLog* log = engine.command_log()) {
+    log->AppendInfo(out);
+  } else {
+    Field(out, "aof_enabled", uint64_t{0});
+    Field(out, "aof_rewrite_in_progress", uint64_t{0});
+    Field(out, "aof_last_write_status", "ok");
+  }
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is no RDB to save
+// and no replica to wait for, so the options change nothing but are
+// checked. On success there is no reply, as in Redis: the connection
+// closes once the shutdown has drained the replies before it.
+void ShutdownCommand(CommandContext& ctx, ArgList args) {
+  bool nosave = false, save = false, abort = false, other = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (absl::EqualsIgnoreCase(args[i], "NOSAVE")) {
+      nosave = true;
+    } else if (absl::EqualsIgnoreCase(args[i], "SAVE")) {
+      save = true;
+    } else if (absl::EqualsIgnoreCase(args[i], "NOW") ||
+               absl::EqualsIgnoreCase(args[i], "FORCE")) {
+      other = true;
+    } else if (absl::EqualsIgnoreCase(args[i], "ABORT")) {
+      abort = true;
+    } else {
+      return ctx.reply.Error(kSyntaxErr);
+    }
+  }
+  if ((nosave && save) || (abort && (nosave || save || other))) {
+    return ctx.reply.Error(kSyntaxErr);
+  }
+  if (abort) return ctx.reply.Error("ERR No shutdown in progress.");
+  const std::function<void()>& handler = ctx.engine.shutdown_handler();
+  if (!handler) return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  ctx.engine.runtime().logger().Log(LogLevel::kWarning,
+                                    "User requested shutdown...");
+  ctx.client.close_after_reply = true;
+  // Not from inside the command: the handler stops the server.
+  ctx.engine.runtime().executor().Post([handler] { handler(); });
+}
+
+void BgRewriteAofCommand(CommandContext& ctx, ArgList) {
+  CommandLog* log = ctx.engine.command_log();
+  if (log == nullptr) {
+    return ctx.reply.Error(
+        "ERR Background append only file rewriting is not possible: "
+        "appendonly is no");
+  }
+  if (absl::Status s = log->StartRewrite(); !s.ok()) {
+    return ctx.reply.Error(absl::StrCat("ERR ", s.message()));
+  }
+  ctx.reply.Status("Background append only file rewriting started");
+}
+
+void InfoStats(Engine& engine, std::string* out) {
+  const EngineStats& s = engine.stats();
+  Field(out, "total_connections_received", s.connections_received);
+  Field(out, "total_commands_processed", s.commands_processed);
+  Field(out, "rejected_connections", s.rejected_connections);
+  // Redis's expired_keys counts lazy and active expiry alike.
+  Field(out, "expired_keys", s.expired_total);
+  Field(out, "keyspace_hits", s.keyspace_hits);
+  Field(out, "keyspace_misses", s.keyspace_misses);
+}
+
+void InfoReplication(Engine&, std::string* out) {
+  Field(out, "role", "master");
+  Field(out, "connected_slaves", uint64_t{0});
+}
+
+void InfoCluster(Engine&, std::string* out) {
+  Field(out, "cluster_enabled", uint64_t{0});
+}
+
+void InfoKeyspace(Engine& engine, std::string* out) {
+  Keyspace& keyspace = engine.keyspace();
+  for (int i = 0; i < keyspace.size(); ++i) {
+    const Db& db = keyspace.db(i);
+    if (db.size() == 0) continue;
+    // avg_ttl is not tracked; Redis too prints 0 until it has sampled.
+    absl::StrAppend(out, "db", i, ":keys=", db.size(),
+                    ",expires=", db.expires_size(), ",avg_ttl=0\r\n");
+  }
+}
+
+// Redis 7.0's order. All of them are "default" sections.
+constexpr InfoSection kInfoSections[] = {
+    {"Server", InfoServer},           {"Clients", InfoClients},
+    {"Memory", InfoMemory},           {"Persistence", InfoPersistence},
+    {"Stats", InfoStats},             {"Replication", InfoReplication},
+    {"Cluster", InfoCluster},         {"Keyspace", InfoKeyspace},
+};
+
+// INFO [section ...]: the named sections (or "default", "all",
+// "everything": every section here) in Redis's order, each once; unknown
+// names add nothing, so only unknown names give an empty reply.
+void InfoCommand(CommandContext& ctx, ArgList args) {
+  bool wanted[std::size(kInfoSections)] = {};
+  const bool every = args.size() == 1;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const bool group = absl::EqualsIgnoreCase(args[i], "default") ||
+                       absl::EqualsIgnoreCase(args[i], "all") ||
+                       absl::EqualsIgnoreCase(args[i], "everything");
+    for (size_t s = 0; s < std::size(kInfoSections); ++s) {
+      if (group || absl::EqualsIgnoreCase(args[i], kInfoSections[s].name)) {
+        wanted[s] = true;
+      }
+    }
+  }
+  std::string out;
+  for (size_t s = 0; s < std::size(kInfoSections); ++s) {
+    if (!every && !wanted[s]) continue;
+    if (!out.empty()) out += "\r\n";
+    absl::StrAppend(&out, "# ", kInfoSections[s].name, "\r\n");
+    kInfoSections[s].write(ctx.engine, &out);
+  }
+  ctx.reply.Bulk(out);
+}
+
 // ---- Rows. ----
 
 CommandSpec Row(std::string name, int arity, uint32_t flags,
@@ -577,9 +787,26 @@ void RegisterServerFamily(CommandTable& table) {
                 "Remove all keys from all databases", "1.0.0", "server",
                 "O(N) where N is the total number of keys in all databases",
                 kDangerousWrite));
+  table.Add(Row("shutdown", -1,
+                kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale |
+                    kCmdNoMulti | kCmdAllowBusy,
+                ShutdownCommand,
+                "Synchronously save the dataset to disk and then shut down "
+                "the server",
+                "1.0.0", "server",
+                "O(N) when saving, where N is the total number of keys in "
+                "all databases when saving data, otherwise O(1)",
+                {"@admin", "@slow", "@dangerous"}));
+  table.Add(Row("bgrewriteaof", 1, kCmdAdmin | kCmdNoScript,
+                BgRewriteAofCommand,
+                "Asynchronously rewrite the append-only file", "1.0.0",
+                "server", "O(1)", {"@admin", "@slow", "@dangerous"}));
   table.Add(Row("time", 1, kLoadingStale | kCmdFast, TimeCommand,
                 "Return the current server time", "2.6.0", "server", "O(1)",
                 {"@fast"}));
+  table.Add(Row("info", -1, kLoadingStale, InfoCommand,
+                "Get information and statistics about the server", "1.0.0",
+                "server", "O(1)", {"@slow", "@dangerous"}));
 
   CommandSpec command =
       Row("command", -1, kLoadingStale, CommandCommand,

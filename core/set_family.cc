@@ -65,6 +65,7 @@ void SAddCommand(CommandContext& ctx, ArgList args) {
   if (set == nullptr) return;
   int64_t added = 0;
   for (size_t i = 2; i < args.size(); ++i) added += set->Add(args[i]);
+  if (added > 0) ctx.AddDirty(added);
   ctx.reply.Integer(added);
 }
 
@@ -77,6 +78,7 @@ void SRemCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 2; i < args.size() && set->size() > 0; ++i) {
     removed += set->Remove(args[i]);
   }
+  if (removed > 0) ctx.AddDirty(removed);
   DeleteIfEmpty(ctx, args[1], set);
   ctx.reply.Integer(removed);
 }
@@ -125,6 +127,9 @@ void SPopCommand(CommandContext& ctx, ArgList args) {
     std::string m(set->Random(random));
     set->Remove(m);
     DeleteIfEmpty(ctx, args[1], set);
+    // The pick was random: replay the removal it made.
+    ctx.AddDirty();
+    ctx.Propagate({"SREM", args[1], m});
     return ctx.reply.Bulk(m);
   }
   int64_t count;
@@ -141,13 +146,28 @@ void SPopCommand(CommandContext& ctx, ArgList args) {
     ctx.reply.SetHeader(set->size());
     set->ForEach([&](absl::string_view m) { ctx.reply.Bulk(m); });
     ctx.db().Erase(args[1], ctx.now_ms);
+    ctx.AddDirty();
+    ctx.Propagate({"DEL", args[1]});
     return;
   }
+  // The picks were random: replay the removals, as SREMs of at most
+  // kSPopBatch members each (Redis's spopWithCountCommand).
+  constexpr size_t kSPopBatch = 1024;
+  std::vector<std::string> popped;
+  popped.reserve(count);
   ctx.reply.SetHeader(count);
   for (int64_t i = 0; i < count; ++i) {
-    std::string m(set->Random(random));
-    set->Remove(m);
-    ctx.reply.Bulk(m);
+    popped.emplace_back(set->Random(random));
+    set->Remove(popped.back());
+    ctx.reply.Bulk(popped.back());
+  }
+  ctx.AddDirty(count);
+  std::vector<absl::string_view> srem;
+  for (size_t begin = 0; begin < popped.size(); begin += kSPopBatch) {
+    srem.assign({"SREM", args[1]});
+    const size_t end = std::min(popped.size(), begin + kSPopBatch);
+    srem.insert(srem.end(), popped.begin() + begin, popped.begin() + end);
+    ctx.Propagate(srem);
   }
 }
 
@@ -206,6 +226,7 @@ void SMoveCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Error(kWrongTypeErr);
   }
   SetObject* dst = dv == nullptr ? nullptr : dv->object_as<SetObject>();
+  // Moving within one set changes nothing.
   if (src == dst) return ctx.reply.Integer(src->Contains(args[3]));
   if (!src->Remove(args[3])) return ctx.reply.Integer(0);
   DeleteIfEmpty(ctx, args[1], src);
@@ -213,7 +234,8 @@ void SMoveCommand(CommandContext& ctx, ArgList args) {
     dst = db.Set(args[2], Value(std::make_unique<SetObject>()), ctx.now_ms)
               ->object_as<SetObject>();
   }
-  dst->Add(args[3]);
+  // Two changes when the member is new in dst, as Redis counts them.
+  ctx.AddDirty(dst->Add(args[3]) ? 2 : 1);
   ctx.reply.Integer(1);
 }
 
@@ -291,12 +313,14 @@ void SetOpStoreCommand(CommandContext& ctx, ArgList args) {
   if (!CollectSets(ctx, args.subspan(2), &sets)) return;
   std::vector<std::string> members = Combine(sets, kOp);
   if (members.empty()) {
-    ctx.db().Erase(args[1], ctx.now_ms);
+    // An empty result deletes the destination: a change only if it lived.
+    if (ctx.db().Erase(args[1], ctx.now_ms)) ctx.AddDirty();
     return ctx.reply.Integer(0);
   }
   auto obj = std::make_unique<SetObject>();
   for (const std::string& m : members) obj->Add(m);
   ctx.db().Set(args[1], Value(std::move(obj)), ctx.now_ms);
+  ctx.AddDirty();
   ctx.reply.Integer(static_cast<int64_t>(members.size()));
 }
 
@@ -361,7 +385,7 @@ void SScanCommand(CommandContext& ctx, ArgList args) {
 CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 int last_key, int key_step, CommandHandler handler,
                 const char* summary, const char* since, const char* complexity,
-                std::vector<std::string> acl) {
+                std::vector<std::string> acl, KeyFinder find_keys = nullptr) {
   return CommandSpec{.name = name,
                      .arity = arity,
                      .flags = flags,
@@ -369,6 +393,7 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                      .last_key = last_key,
                      .key_step = key_step,
                      .handler = handler,
+                     .find_keys = find_keys,
                      .summary = summary,
                      .since = since,
                      .group = "set",
@@ -462,7 +487,11 @@ void RegisterSetFamily(CommandTable& table) {
           "7.0.0",
           "O(N*M) worst case where N is the cardinality of the smallest set "
           "and M is the number of sets.",
-          {"@read", "@set", "@slow"}));
+          {"@read", "@set", "@slow"},
+          // Movable keys: SINTERCARD numkeys key [key ...] [LIMIT limit].
+          [](ArgList a, std::vector<int>* k) {
+            NumKeysPositions(a, 0, 1, k);
+          }));
   table.Add(Row("sscan", -3, kCmdReadOnly, 1, 1, 1, SScanCommand,
                 "Incrementally iterate Set elements", "2.8.0",
                 "O(1) for every call. O(N) for a complete iteration, including "

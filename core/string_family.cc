@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "core/command.h"
 #include "core/db.h"
 #include "core/engine.h"
@@ -136,6 +137,19 @@ bool ExpireTime(CommandContext& ctx, absl::string_view arg, uint32_t flag,
   return true;
 }
 
+// Logs a SET that took place. A relative or seconds expiry (EX, PX, EXAT,
+// SETEX, PSETEX) replays as `SET key value PXAT ms`, as Redis 7.0's
+// setGenericCommand rewrites it (the NX/XX/GET options go: the write
+// happened); anything else is logged as received.
+void NoteSet(CommandContext& ctx, absl::string_view key,
+             absl::string_view value, uint32_t flags, int64_t expire_ms) {
+  ctx.AddDirty();
+  if ((flags & kAnyExpire) && !(flags & kSetPxAt)) {
+    const std::string ms = absl::StrCat(expire_ms);
+    ctx.Propagate({"SET", key, value, "PXAT", ms});
+  }
+}
+
 // setGenericCommand: the work of SET, SETNX, SETEX and PSETEX once the
 // options are known. `ok`/`abort` write the reply on success and when NX or
 // XX stop the write; nullptr means Redis's defaults (+OK / null).
@@ -146,6 +160,7 @@ void SetGeneric(CommandContext& ctx, absl::string_view key,
   const bool keep_ttl = flags & kSetKeepTtl;
   if (!(flags & (kSetNx | kSetXx | kSetGet))) {
     db.SetString(key, value, ctx.now_ms, expire_ms, keep_ttl);
+    NoteSet(ctx, key, value, flags, expire_ms);
     ok ? ok(ctx.reply) : ctx.reply.Ok();
     return;
   }
@@ -164,6 +179,7 @@ void SetGeneric(CommandContext& ctx, absl::string_view key,
     return;
   }
   db.SetString(key, value, ctx.now_ms, expire_ms, keep_ttl);
+  NoteSet(ctx, key, value, flags, expire_ms);
   if (!(flags & kSetGet)) ok ? ok(ctx.reply) : ctx.reply.Ok();
 }
 
@@ -212,6 +228,7 @@ void GetSetCommand(CommandContext& ctx, ArgList args) {
   if (WrongType(ctx, old, ValueType::kString)) return;
   old ? ctx.reply.Bulk(old->str()) : ctx.reply.Null();
   ctx.db().SetString(args[1], args[2], ctx.now_ms);
+  ctx.AddDirty();
 }
 
 void GetDelCommand(CommandContext& ctx, ArgList args) {
@@ -220,6 +237,7 @@ void GetDelCommand(CommandContext& ctx, ArgList args) {
   if (WrongType(ctx, v, ValueType::kString)) return;
   ctx.reply.Bulk(v->str());
   ctx.db().Erase(args[1], ctx.now_ms);
+  ctx.AddDirty();
 }
 
 void GetExCommand(CommandContext& ctx, ArgList args) {
@@ -238,12 +256,24 @@ void GetExCommand(CommandContext& ctx, ArgList args) {
   }
   ctx.reply.Bulk(v->str());
   Db& db = ctx.db();
-  if ((expire_flag & (kSetExAt | kSetPxAt)) && expire_ms <= ctx.now_ms) {
-    db.Erase(args[1], ctx.now_ms);  // an absolute time already passed
+  // Logged as the plain key command it amounts to (Redis 7.0's getexCommand).
+  if ((expire_flag & (kSetExAt | kSetPxAt)) && expire_ms <= ctx.now_ms &&
+      !ctx.engine.loading()) {
+    // An absolute time already passed (not while loading: see EXPIRE).
+    db.Erase(args[1], ctx.now_ms);
+    ctx.AddDirty();
+    ctx.Propagate({"DEL", args[1]});
   } else if (expire_flag) {
     db.SetExpire(args[1], expire_ms, ctx.now_ms);
+    ctx.AddDirty();
+    const std::string ms = absl::StrCat(expire_ms);
+    ctx.Propagate({"PEXPIREAT", args[1], ms});
   } else if (opt.flags & kSetPersist) {
-    db.SetExpire(args[1], Db::kNoExpire, ctx.now_ms);
+    if (db.GetExpire(args[1], ctx.now_ms) != Db::kNoExpire) {
+      db.SetExpire(args[1], Db::kNoExpire, ctx.now_ms);
+      ctx.AddDirty();
+      ctx.Propagate({"PERSIST", args[1]});
+    }
   }
 }
 
@@ -272,6 +302,7 @@ void MSetCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 1; i < args.size(); i += 2) {
     db.SetString(args[i], args[i + 1], ctx.now_ms);
   }
+  ctx.AddDirty((args.size() - 1) / 2);
   ctx.reply.Ok();
 }
 
@@ -284,6 +315,7 @@ void MSetNxCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 1; i < args.size(); i += 2) {
     db.SetString(args[i], args[i + 1], ctx.now_ms);
   }
+  ctx.AddDirty((args.size() - 1) / 2);
   ctx.reply.Integer(1);
 }
 
@@ -295,6 +327,7 @@ void AppendCommand(CommandContext& ctx, ArgList args) {
     if (!CheckStringLength(ctx, v->str_size(), args[2].size())) return;
   }
   v->AppendString(args[2]);
+  ctx.AddDirty();  // even for an empty suffix, as Redis
   ctx.reply.Integer(static_cast<int64_t>(v->str_size()));
 }
 
@@ -317,6 +350,7 @@ void IncrDecr(CommandContext& ctx, absl::string_view key, int64_t incr) {
   char buf[absl::numbers_internal::kFastToBufferSize];
   char* end = absl::numbers_internal::FastIntToBuffer(value, buf);
   v->AssignString(absl::string_view(buf, end - buf));
+  ctx.AddDirty();
   ctx.reply.Integer(value);
 }
 
@@ -364,6 +398,10 @@ void IncrByFloatCommand(CommandContext& ctx, ArgList args) {
   } else {
     db.SetString(args[1], text, ctx.now_ms);
   }
+  // Replays as the value it produced: long double arithmetic and its
+  // formatting may differ where the log is replayed (incrbyfloatCommand).
+  ctx.AddDirty();
+  ctx.Propagate({"SET", args[1], text, "KEEPTTL"});
   ctx.reply.Bulk(text);
 }
 
@@ -410,6 +448,7 @@ void SetRangeCommand(CommandContext& ctx, ArgList args) {
   const size_t need = static_cast<size_t>(offset) + data.size();
   char* bytes = v->ResizeString(std::max(need, v->str_size()));
   memcpy(bytes + offset, data.data(), data.size());
+  ctx.AddDirty();
   ctx.reply.Integer(static_cast<int64_t>(v->str_size()));
 }
 

@@ -106,13 +106,15 @@ void ReplyElements(CommandContext& ctx, const std::vector<Element>& elems,
 void StoreElements(CommandContext& ctx, absl::string_view dst,
                    const std::vector<Element>& elems) {
   if (elems.empty()) {
-    ctx.db().Erase(dst, ctx.now_ms);
+    // Deleting the destination is a change only if it lived.
+    if (ctx.db().Erase(dst, ctx.now_ms)) ctx.AddDirty();
     return ctx.reply.Integer(0);
   }
   auto z = std::make_unique<ZSetObject>();
   for (const Element& e : elems) z->Set(e.first, e.second, Rng(ctx));
   const int64_t n = static_cast<int64_t>(z->size());
   ctx.db().Set(dst, Value(std::move(z)), ctx.now_ms);
+  ctx.AddDirty();
   ctx.engine.SignalKeyReady(ctx.client.db_index, dst);  // BZPOPMIN waiters
   ctx.reply.Integer(n);
 }
@@ -186,6 +188,8 @@ void ZAddGeneric(CommandContext& ctx, ArgList args, size_t first,
       }
     }
   }
+  // Logged as received: the same additions replay to the same scores.
+  if (added + updated > 0) ctx.AddDirty(added + updated);
   if (incr) {
     processed ? ctx.reply.Double(score) : ctx.reply.Null();
   } else {
@@ -455,6 +459,7 @@ void ZRemCommand(CommandContext& ctx, ArgList args) {
   for (size_t i = 2; i < args.size() && z->size() > 0; ++i) {
     removed += z->Remove(args[i]);
   }
+  if (removed > 0) ctx.AddDirty(removed);
   DeleteIfEmpty(ctx, args[1], z);
   ctx.reply.Integer(removed);
 }
@@ -493,8 +498,21 @@ void ZRemRangeCommand(CommandContext& ctx, ArgList args) {
   } else {
     removed = z->RemoveRangeByLex(lex_range);
   }
+  if (removed > 0) ctx.AddDirty(removed);
   DeleteIfEmpty(ctx, args[1], z);
   ctx.reply.Integer(static_cast<int64_t>(removed));
+}
+
+// Removes up to `count` members from the low (or, with `max`, the high)
+// end of `z`, in pop order.
+std::vector<Element> PopEnd(ZSetObject* z, bool max, int64_t count) {
+  std::vector<Element> popped;
+  while (count-- > 0 && z->size() > 0) {
+    const SkipList::Node* n = max ? z->list().Last() : z->list().First();
+    popped.emplace_back(std::string(n->member()), n->score());
+    z->Remove(popped.back().first);
+  }
+  return popped;
 }
 
 template <bool kMax>
@@ -510,12 +528,8 @@ void ZPopCommand(CommandContext& ctx, ArgList args) {
   ZSetObject* z = GetZSet(ctx, args[1], false, &wrong);
   if (wrong) return;
   if (z == nullptr || count == 0) return ctx.reply.ArrayHeader(0);
-  std::vector<Element> popped;
-  while (count-- > 0 && z->size() > 0) {
-    const SkipList::Node* n = kMax ? z->list().Last() : z->list().First();
-    popped.emplace_back(std::string(n->member()), n->score());
-    z->Remove(popped.back().first);
-  }
+  std::vector<Element> popped = PopEnd(z, kMax, count);
+  ctx.AddDirty(popped.size());
   DeleteIfEmpty(ctx, args[1], z);
   if (!has_count) {
     // One element: a flat [member, score] even in RESP3.
@@ -542,6 +556,9 @@ void BZPopCommand(CommandContext& ctx, ArgList args) {
     const double score = n->score();
     z->Remove(member);
     DeleteIfEmpty(ctx, args[k], z);
+    // Replays as the pop it was, whether served at once or after waiting.
+    ctx.AddDirty();
+    ctx.Propagate({kMax ? "ZPOPMAX" : "ZPOPMIN", args[k]});
     ctx.reply.ArrayHeader(3);
     ctx.reply.Bulk(args[k]);
     ctx.reply.Bulk(member);
@@ -550,6 +567,81 @@ void BZPopCommand(CommandContext& ctx, ArgList args) {
   ctx.engine.BlockClient(ctx, args, args.subspan(1, args.size() - 2),
                          timeout_ms, Engine::TimeoutReply::kNullArray,
                          ValueType::kZSet);
+}
+
+// [B]ZMPOP's tail from args[first]: numkeys key [key ...] MIN|MAX
+// [COUNT count] (zmpopGenericCommand). BZMPOP (`blocking`) reads its
+// timeout at args[1] only after the rest parsed, as Redis does, and blocks
+// when every key is missing.
+void ZMPop(CommandContext& ctx, ArgList args, size_t first, bool blocking) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  int64_t numkeys;
+  if (!ParseInt64(args[first], &numkeys) || numkeys < 1) {
+    return ctx.reply.Error(kNumKeysErr);
+  }
+  if (static_cast<uint64_t>(numkeys) >= args.size() - first - 1) {
+    return ctx.reply.Error(kSyntaxErr);
+  }
+  const size_t keys = first + 1;
+  const size_t where = keys + static_cast<size_t>(numkeys);
+  bool max;
+  if (EqualsIgnoreCase(args[where], "min")) {
+    max = false;
+  } else if (EqualsIgnoreCase(args[where], "max")) {
+    max = true;
+  } else {
+    return ctx.reply.Error(kSyntaxErr);
+  }
+  int64_t count = -1;
+  for (size_t j = where + 1; j < args.size(); ++j) {
+    if (count == -1 && EqualsIgnoreCase(args[j], "count") &&
+        j + 1 < args.size()) {
+      if (!ParseInt64(args[++j], &count) || count < 1 || count > kMax) {
+        return ctx.reply.Error(kCountPositiveErr);
+      }
+    } else {
+      return ctx.reply.Error(kSyntaxErr);
+    }
+  }
+  if (count == -1) count = 1;
+  int64_t timeout_ms = 0;
+  if (blocking && !ParseBlockTimeout(ctx, args[1], &timeout_ms)) return;
+  for (size_t k = keys; k < where; ++k) {
+    bool wrong;
+    ZSetObject* z = GetZSet(ctx, args[k], false, &wrong);
+    if (wrong) return;
+    if (z == nullptr) continue;
+    const std::vector<Element> popped = PopEnd(z, max, count);
+    DeleteIfEmpty(ctx, args[k], z);
+    // [key, [[member, score], ...]]: pairs nested in RESP2 too.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(args[k]);
+    ctx.reply.ArrayHeader(popped.size());
+    for (const Element& e : popped) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(e.first);
+      ctx.reply.Double(e.second);
+    }
+    // Logged as ZPOPMIN/ZPOPMAX with the count it amounted to, served at
+    // once or after waiting, as Redis 7.0 does.
+    ctx.AddDirty(popped.size());
+    const std::string n = absl::StrCat(popped.size());
+    ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", args[k], n});
+    return;
+  }
+  if (!blocking) return ctx.reply.NullArray();
+  ctx.engine.BlockClient(ctx, args, args.subspan(keys, where - keys),
+                         timeout_ms, Engine::TimeoutReply::kNullArray,
+                         ValueType::kZSet);
+}
+
+void ZMPopCommand(CommandContext& ctx, ArgList args) {
+  ZMPop(ctx, args, 1, /*blocking=*/false);
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+void BZMPopCommand(CommandContext& ctx, ArgList args) {
+  ZMPop(ctx, args, 2, /*blocking=*/true);
 }
 
 void ZRandMemberCommand(CommandContext& ctx, ArgList args) {
@@ -771,7 +863,8 @@ void ZSetOpGeneric(CommandContext& ctx, ArgList args, size_t numkeys_index,
   }
   if (store) {
     if (acc.empty()) {
-      ctx.db().Erase(args[1], ctx.now_ms);
+      // Deleting the destination is a change only if it lived.
+      if (ctx.db().Erase(args[1], ctx.now_ms)) ctx.AddDirty();
       return ctx.reply.Integer(0);
     }
     auto z = std::make_unique<ZSetObject>();
@@ -779,6 +872,7 @@ void ZSetOpGeneric(CommandContext& ctx, ArgList args, size_t numkeys_index,
         [&](absl::string_view m, double& s) { z->Set(m, s, Rng(ctx)); });
     const int64_t n = static_cast<int64_t>(z->size());
     ctx.db().Set(args[1], Value(std::move(z)), ctx.now_ms);
+    ctx.AddDirty();
     ctx.engine.SignalKeyReady(ctx.client.db_index, args[1]);
     return ctx.reply.Integer(n);
   }
@@ -846,7 +940,7 @@ void ZScanCommand(CommandContext& ctx, ArgList args) {
 CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 int last_key, int key_step, CommandHandler handler,
                 const char* summary, const char* since, const char* complexity,
-                std::vector<std::string> acl) {
+                std::vector<std::string> acl, KeyFinder find_keys = nullptr) {
   return CommandSpec{.name = name,
                      .arity = arity,
                      .flags = flags,
@@ -854,11 +948,20 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                      .last_key = last_key,
                      .key_step = key_step,
                      .handler = handler,
+                     .find_keys = find_keys,
                      .summary = summary,
                      .since = since,
                      .group = "sorted-set",
                      .complexity = complexity,
                      .acl_categories = std::move(acl)};
+}
+
+// Movable keys: ZUNIONSTORE dest numkeys key ..., ZUNION numkeys key ...
+void StoreOpKeys(ArgList args, std::vector<int>* keys) {
+  NumKeysPositions(args, 1, 2, keys);
+}
+void OpKeys(ArgList args, std::vector<int>* keys) {
+  NumKeysPositions(args, 0, 1, keys);
 }
 
 }  // namespace
@@ -1031,6 +1134,31 @@ void RegisterZSetFamily(CommandTable& table) {
                 "O(log(N)) with N being the number of elements in the sorted "
                 "set.",
                 {"@write", "@sortedset", "@fast", "@blocking"}));
+  // Movable keys (numkeys), as the list family's LMPOP.
+  CommandSpec zmpop = Row(
+      "zmpop", -4, kCmdWrite, 0, 0, 0, ZMPopCommand,
+      "Remove and return members with scores in a sorted set", "7.0.0",
+      "O(K) + O(N*log(M)) where K is the number of provided keys, N being the "
+      "number of elements in the sorted set, and M being the number of "
+      "elements popped.",
+      {"@write", "@sortedset", "@slow"});
+  zmpop.find_keys = [](ArgList a, std::vector<int>* k) {
+    NumKeysPositions(a, 0, 1, k);
+  };
+  table.Add(std::move(zmpop));
+  CommandSpec bzmpop = Row(
+      "bzmpop", -5, kCmdWrite | kCmdBlocking, 0, 0, 0, BZMPopCommand,
+      "Remove and return members with scores in a sorted set or block until "
+      "one is available",
+      "7.0.0",
+      "O(K) + O(N*log(M)) where K is the number of provided keys, N being the "
+      "number of elements in the sorted set, and M being the number of "
+      "elements popped.",
+      {"@write", "@sortedset", "@slow", "@blocking"});
+  bzmpop.find_keys = [](ArgList a, std::vector<int>* k) {
+    NumKeysPositions(a, 0, 2, k);
+  };
+  table.Add(std::move(bzmpop));
   table.Add(Row("zrandmember", -2, kCmdReadOnly, 1, 1, 1, ZRandMemberCommand,
                 "Get one or multiple random elements from a sorted set",
                 "6.2.0", "O(N) where N is the number of elements returned",
@@ -1043,7 +1171,8 @@ void RegisterZSetFamily(CommandTable& table) {
       "2.0.0",
       "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted "
       "sets, and M being the number of elements in the resulting sorted set.",
-      {"@write", "@sortedset", "@slow"}));
+      {"@write", "@sortedset", "@slow"},
+      StoreOpKeys));
   table.Add(Row("zinterstore", -4, kCmdWrite | kCmdDenyOom, 1, 1, 1,
                 ZSetOpStoreCommand<ZSetOp::kInter>,
                 "Intersect multiple sorted sets and store the resulting sorted "
@@ -1052,7 +1181,8 @@ void RegisterZSetFamily(CommandTable& table) {
                 "O(N*K)+O(M*log(M)) worst case with N being the smallest input "
                 "sorted set, K being the number of input sorted sets and M "
                 "being the number of elements in the resulting sorted set.",
-                {"@write", "@sortedset", "@slow"}));
+                {"@write", "@sortedset", "@slow"},
+      StoreOpKeys));
   table.Add(Row("zdiffstore", -4, kCmdWrite | kCmdDenyOom, 1, 1, 1,
                 ZSetOpStoreCommand<ZSetOp::kDiff>,
                 "Subtract multiple sorted sets and store the resulting sorted "
@@ -1061,27 +1191,31 @@ void RegisterZSetFamily(CommandTable& table) {
                 "O(L + (N-K)log(N)) worst case where L is the total number of "
                 "elements in all the sets, N is the size of the first set, and "
                 "K is the size of the result set.",
-                {"@write", "@sortedset", "@slow"}));
+                {"@write", "@sortedset", "@slow"},
+      StoreOpKeys));
   table.Add(Row(
       "zunion", -3, kCmdReadOnly, 0, 0, 0, ZSetOpCommand<ZSetOp::kUnion>,
       "Add multiple sorted sets", "6.2.0",
       "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted "
       "sets, and M being the number of elements in the resulting sorted set.",
-      {"@read", "@sortedset", "@slow"}));
+      {"@read", "@sortedset", "@slow"},
+      OpKeys));
   table.Add(Row("zinter", -3, kCmdReadOnly, 0, 0, 0,
                 ZSetOpCommand<ZSetOp::kInter>, "Intersect multiple sorted sets",
                 "6.2.0",
                 "O(N*K)+O(M*log(M)) worst case with N being the smallest input "
                 "sorted set, K being the number of input sorted sets and M "
                 "being the number of elements in the resulting sorted set.",
-                {"@read", "@sortedset", "@slow"}));
+                {"@read", "@sortedset", "@slow"},
+      OpKeys));
   table.Add(Row("zdiff", -3, kCmdReadOnly, 0, 0, 0,
                 ZSetOpCommand<ZSetOp::kDiff>, "Subtract multiple sorted sets",
                 "6.2.0",
                 "O(L + (N-K)log(N)) worst case where L is the total number of "
                 "elements in all the sets, N is the size of the first set, and "
                 "K is the size of the result set.",
-                {"@read", "@sortedset", "@slow"}));
+                {"@read", "@sortedset", "@slow"},
+      OpKeys));
   table.Add(
       Row("zscan", -3, kCmdReadOnly, 1, 1, 1, ZScanCommand,
           "Incrementally iterate sorted sets elements and associated scores",

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <optional>
 #include <utility>
@@ -18,7 +19,25 @@ namespace twinkv::sim {
 
 namespace {
 constexpr uint64_t kSector = 512;
+// A SyncAsync's latency: uniform in [kSyncLatencyMin, kSyncLatencyMax].
+constexpr absl::Duration kSyncLatencyMin = absl::Microseconds(50);
+constexpr absl::Duration kSyncLatencyMax = absl::Milliseconds(2);
 }  // namespace
+
+// A SyncAsync between its call and its completion.
+struct PendingSync {
+  uint64_t id = 0;
+  // Null when the outcome was decided at the call (`early`).
+  std::shared_ptr<MemFileSystem::Inode> inode;
+  absl::Status early;
+  std::string path;
+  uint64_t seq = 0;  // see Inode::synced_seq
+  // The snapshot size, lowered by every cut of the file since the call
+  // (the inode holds a weak reference to apply them).
+  std::shared_ptr<uint64_t> limit;
+  bool ready = false;  // its latency has passed
+  std::function<void(absl::Status)> done;
+};
 
 // State shared by the file system and its open files (which may outlive
 // it): fault switches, byte accounting, the handle generation.
@@ -33,7 +52,14 @@ struct MemFileSystem::Shared {
   int slow_ops = 0;
   absl::Duration slow_each = absl::ZeroDuration();
   std::function<void(absl::Duration)> stall;
+  std::function<void(absl::Duration, std::function<void()>)> scheduler;
   CrashReport last_crash;
+  // SyncAsyncs in call order; each completes once it and all before it
+  // are ready.
+  std::deque<PendingSync> syncs;
+  uint64_t next_sync_id = 1;
+  uint64_t sync_seq = 0;  // numbers Syncs and SyncAsyncs in call order
+  bool alive = true;      // the MemFileSystem exists
 
   void MaybeSlow() {
     if (slow_ops == 0) return;
@@ -41,6 +67,16 @@ struct MemFileSystem::Shared {
     if (stall) stall(slow_each);
   }
   uint64_t space() const { return used >= capacity ? 0 : capacity - used; }
+
+  // Completes the ready prefix of `syncs`, in order; returns how many.
+  size_t DrainSyncs();
+  // Drops every pending SyncAsync: its callback and its effect.
+  void DropSyncs() {
+    std::deque<PendingSync> dropped = std::move(syncs);
+    syncs.clear();
+    // `dropped` dies here, after `syncs` is consistent: a callback's
+    // destructor may reach back in.
+  }
 };
 
 struct MemFileSystem::Inode {
@@ -57,6 +93,11 @@ struct MemFileSystem::Inode {
   uint64_t synced_size = 0;
   uint64_t stable_size = 0;
   std::optional<std::string> durable;
+  // Shared::sync_seq of the Sync or SyncAsync call whose state is durable:
+  // a SyncAsync completing after a later successful Sync changes nothing.
+  uint64_t synced_seq = 0;
+  // The snapshots of this file's pending SyncAsyncs (see PendingSync).
+  std::vector<std::weak_ptr<uint64_t>> sync_limits;
   // Ranges whose writeback failed (fsync EIO): zeros after a power cut.
   std::vector<std::pair<uint64_t, uint64_t>> lost;
 
@@ -77,7 +118,14 @@ struct MemFileSystem::Inode {
     shared->used += data.size();
   }
   // A cut below the stable prefix: keep a copy of the durable content.
+  // A pending SyncAsync then covers at most the bytes below the cut.
   void CutTo(uint64_t size) {
+    std::erase_if(sync_limits, [size](const std::weak_ptr<uint64_t>& w) {
+      std::shared_ptr<uint64_t> limit = w.lock();
+      if (limit == nullptr) return true;
+      *limit = std::min(*limit, size);
+      return false;
+    });
     if (size < stable_size) {
       if (!durable) durable = data.substr(0, synced_size);
       stable_size = size;
@@ -166,7 +214,51 @@ class MemFile final : public File {
     }
     f.synced_size = f.stable_size = f.data.size();
     f.durable.reset();
+    f.synced_seq = ++shared_->sync_seq;
     return absl::OkStatus();
+  }
+
+  void SyncAsync(std::function<void(absl::Status)> done) override {
+    Shared& s = *shared_;
+    if (!s.alive) return;  // the node is gone: nothing calls back
+    PendingSync job;
+    job.id = s.next_sync_id++;
+    job.path = path_;
+    job.done = std::move(done);
+    absl::Duration latency = absl::ZeroDuration();
+    if (Stale()) {
+      job.early = ErrnoToStatus(EBADF, "fsync", path_);
+    } else {
+      job.inode = inode_;
+      job.seq = ++s.sync_seq;
+      job.limit = std::make_shared<uint64_t>(inode_->data.size());
+      inode_->sync_limits.push_back(job.limit);
+      latency = kSyncLatencyMin +
+                absl::Nanoseconds(s.random.Uniform(
+                    absl::ToInt64Nanoseconds(kSyncLatencyMax -
+                                             kSyncLatencyMin) + 1));
+      // Slow, but in the background: the node does not stall.
+      if (s.slow_ops > 0) {
+        --s.slow_ops;
+        latency += s.slow_each;
+      }
+    }
+    const uint64_t id = job.id;
+    s.syncs.push_back(std::move(job));
+    if (s.scheduler) {
+      s.scheduler(latency, [weak = std::weak_ptr<Shared>(shared_), id] {
+        std::shared_ptr<Shared> shared = weak.lock();
+        if (shared == nullptr) return;
+        for (PendingSync& p : shared->syncs) {
+          if (p.id == id) {
+            p.ready = true;
+            shared->DrainSyncs();
+            return;
+          }
+        }
+        // Dropped by a crash, or completed early by CompleteSyncs.
+      });
+    }
   }
 
   absl::Status Truncate(uint64_t size) override {
@@ -199,13 +291,58 @@ class MemFile final : public File {
 
 }  // namespace
 
+namespace {
+
+// The outcome of a SyncAsync whose turn came (see mem_files.h).
+absl::Status FinishSync(Shared& s, PendingSync& job) {
+  if (job.inode == nullptr) return job.early;
+  Inode& f = *job.inode;
+  const uint64_t end = std::min<uint64_t>(*job.limit, f.data.size());
+  // Whether our snapshot is newer than what is durable already.
+  const bool newer = job.seq > f.synced_seq;
+  if (s.fail_syncs > 0) {
+    --s.fail_syncs;
+    if (newer && end > f.stable_size) f.lost.emplace_back(f.stable_size, end);
+    return ErrnoToStatus(EIO, "fsync", job.path);
+  }
+  if (newer) {
+    // data[0, end) is unchanged since the call (or since the lowest cut):
+    // the file as it was then becomes what a power cut keeps.
+    f.synced_size = f.stable_size = end;
+    f.durable.reset();
+    f.synced_seq = job.seq;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t MemFileSystem::Shared::DrainSyncs() {
+  size_t n = 0;
+  while (!syncs.empty() && syncs.front().ready) {
+    PendingSync job = std::move(syncs.front());
+    syncs.pop_front();
+    absl::Status status = FinishSync(*this, job);
+    job.limit.reset();  // no more cuts to follow
+    std::function<void(absl::Status)> done = std::move(job.done);
+    job = PendingSync();
+    ++n;
+    if (done) done(std::move(status));
+  }
+  return n;
+}
+
 MemFileSystem::MemFileSystem(uint64_t seed)
     : shared_(std::make_shared<Shared>(seed)),
       root_(std::make_shared<Inode>(shared_)) {
   root_->is_dir = true;
 }
 
-MemFileSystem::~MemFileSystem() = default;
+MemFileSystem::~MemFileSystem() {
+  // Pending syncs hold inodes, which hold `shared_`: break the cycle.
+  shared_->alive = false;
+  shared_->DropSyncs();
+}
 
 int MemFileSystem::Find(absl::string_view path, std::shared_ptr<Inode>* out) {
   std::shared_ptr<Inode> node = root_;
@@ -412,7 +549,20 @@ uint64_t MemFileSystem::used_bytes() const { return shared_->used; }
 void MemFileSystem::set_stall(std::function<void(absl::Duration)> stall) {
   shared_->stall = std::move(stall);
 }
-void MemFileSystem::InvalidateHandles() { ++shared_->generation; }
+void MemFileSystem::set_scheduler(
+    std::function<void(absl::Duration, std::function<void()>)> scheduler) {
+  shared_->scheduler = std::move(scheduler);
+}
+size_t MemFileSystem::CompleteSyncs() {
+  // Callbacks may start more; those stay pending (not ready).
+  for (PendingSync& p : shared_->syncs) p.ready = true;
+  return shared_->DrainSyncs();
+}
+size_t MemFileSystem::pending_syncs() const { return shared_->syncs.size(); }
+void MemFileSystem::InvalidateHandles() {
+  ++shared_->generation;
+  shared_->DropSyncs();
+}
 const MemFileSystem::CrashReport& MemFileSystem::last_crash() const {
   return shared_->last_crash;
 }

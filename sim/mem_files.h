@@ -9,9 +9,11 @@
 // Durability model. Reads always see every write (the page cache). What
 // survives a power cut (PowerCut(), called by Node::Crash) is:
 // - File contents: everything up to the last successful File::Sync
-//   ("synced"), exactly. Of what was appended since ("the unsynced tail",
-//   which starts where the file was last synced, or lower if it was
-//   truncated below that since), one of, at random:
+//   ("synced"), exactly. A File::SyncAsync counts as a Sync of the file as
+//   it was when SyncAsync was called (its size then: "the snapshot"), done
+//   when it completes (see below). Of what was appended since ("the
+//   unsynced tail", which starts where the file was last synced, or lower
+//   if it was truncated below that since), one of, at random:
 //     * all of it;
 //     * none of it (the file is as of its last Sync; a truncation since is
 //       undone);
@@ -34,15 +36,35 @@
 // - Process kills (Kill()) lose nothing: the kernel keeps the page cache.
 //   Handles of the dead process stop working either way (kInternal, EBADF).
 //
+// File::SyncAsync. The call records the snapshot and returns; the sync
+// completes after a seeded latency (uniform in [50us, 2ms], from the disk's
+// own stream), through the scheduler hook (Node schedules a process event
+// of its node, so a crash or kill drops it). Completions run in call order
+// across the whole disk (like production's one sync thread), and only then
+// is the outcome decided:
+// - success: the bytes up to the snapshot become durable, not the appends
+//   made since. If the file was cut below the snapshot in between, only
+//   the bytes below the lowest cut (and that shorter length) become
+//   durable: the file as it was right after that cut. A Sync that
+//   succeeded after the call already covered it: the completion changes
+//   nothing.
+// - EIO (an armed FailSyncs, consumed at completion): as for Sync, but the
+//   bytes lost for good are the unsynced ones below the snapshot.
+// - a crash or kill first (InvalidateHandles, PowerCut): the callback is
+//   dropped and nothing becomes durable.
+// A SyncAsync on a dead handle completes (later, in order) with EBADF.
+// Without a scheduler (plain unit tests) a SyncAsync completes only when
+// the owner calls CompleteSyncs().
+//
 // Injected faults (armed by FailAppends/FailSyncs/SlowOps/set_capacity, or
 // by the fault generator through them):
 // - EIO on Append: the next n appends write a random prefix (possibly
 //   empty) of their data, then fail with kDataLoss.
-// - EIO on fsync (File::Sync and SyncDir): the next n fail with kDataLoss
-//   and make nothing durable. As on Linux after a failed writeback, the
-//   file's unsynced bytes at that moment are lost for good: the page cache
-//   still shows them, a later Sync succeeds, and yet after a power cut they
-//   read as zeros ("fsyncgate").
+// - EIO on fsync (File::Sync, SyncAsync and SyncDir): the next n fail with
+//   kDataLoss and make nothing durable. As on Linux after a failed
+//   writeback, the file's unsynced bytes at that moment are lost for good:
+//   the page cache still shows them, a later Sync succeeds, and yet after a
+//   power cut they read as zeros ("fsyncgate").
 // - ENOSPC: a capacity in bytes (sum of the files' sizes, counted until the
 //   last handle and name are gone and the removal is durable: before a
 //   SyncDir a crash could bring the file back, so, as in a journaling file
@@ -53,7 +75,8 @@
 //   is busy: the next n operations each call the stall hook (Node::Stall),
 //   which advances the node's clock by the delay within the running event
 //   and holds its next events until then, while the rest of the world
-//   moves on.
+//   moves on. A slow SyncAsync is the exception, and the point of it: the
+//   delay adds to its latency; the node does not stall.
 // Promised never to happen: corruption or loss of synced data (except by
 // "fsyncgate" above); reads that disagree with writes before a crash; an
 // error without an armed fault, except for real POSIX errors.
@@ -115,10 +138,23 @@ class MemFileSystem final : public FileSystem {
   uint64_t used_bytes() const;
   // Called with the delay of each slow operation (the node's Stall).
   void set_stall(std::function<void(absl::Duration)> stall);
+  // Runs a task after a delay, on the node's loop (Node wires it to a
+  // process event: dropped if the node crashes first). SyncAsync
+  // completions come through it.
+  void set_scheduler(
+      std::function<void(absl::Duration, std::function<void()>)> scheduler);
+  // Completes every SyncAsync pending now, at once and in call order (those
+  // started by their callbacks wait for the next call); returns how many.
+  // The way to complete them without a scheduler; with one, their
+  // scheduled events then find nothing left to do.
+  size_t CompleteSyncs();
+  // SyncAsyncs called and not yet completed (nor dropped by a crash).
+  size_t pending_syncs() const;
 
   // --- Crashes (Node::Crash calls these). ---
 
-  // Handles opened so far stop working. Nothing is lost.
+  // Handles opened so far stop working; pending SyncAsync callbacks are
+  // dropped, their syncs undone. Nothing else is lost.
   void InvalidateHandles();
   // A power cut: resolves every unsynced change by the rules above. Also
   // invalidates handles.

@@ -61,6 +61,8 @@ absl::string_view EventKindName(EventKind kind) {
       return "boot";
     case EventKind::kFaultDriver:
       return "fault-driver";
+    case EventKind::kSyncDone:
+      return "sync-done";
   }
   return "?";
 }
@@ -73,6 +75,7 @@ bool IsProcessEvent(EventKind kind) {
     case EventKind::kReadDone:
     case EventKind::kWriteDone:
     case EventKind::kAccept:
+    case EventKind::kSyncDone:
       return true;
     default:
       return false;
@@ -490,6 +493,10 @@ Node::Node(World& world, uint32_t id, std::string name, std::string ip)
       files_(std::make_unique<MemFileSystem>(
           StreamSeed(world.seed(), absl::StrCat("disk:", name_)))) {
   files_->set_stall([this](absl::Duration d) { Stall(d); });
+  // SyncAsync completions are the process's events: a crash drops them.
+  files_->set_scheduler([this](absl::Duration d, std::function<void()> f) {
+    world_.Enqueue(LocalNow() + d, id_, EventKind::kSyncDone, std::move(f));
+  });
 }
 
 Node::~Node() { process_.reset(); }

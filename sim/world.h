@@ -13,10 +13,11 @@
 // name the first event where the two runs parted.
 //
 // Events are of two sorts. Process events run the node's code (posted
-// tasks, timers, read/write/connect/accept completions): a crash drops them
-// all, a pause defers them. Kernel events (segments arriving, TCP timers,
-// fault actions, boots) model what keeps happening while a process is dead
-// or stopped; they call into process code only when the node can run.
+// tasks, timers, read/write/connect/accept and file sync completions): a
+// crash drops them all, a pause defers them. Kernel events (segments
+// arriving, TCP timers, fault actions, boots) model what keeps happening
+// while a process is dead or stopped; they call into process code only
+// when the node can run.
 //
 // Fault model of this file (the network's and the disk's are in network.h
 // and mem_files.h):
@@ -106,6 +107,9 @@ enum class EventKind : uint8_t {
   // driver stopped: a replay of the record, which has no such look-ahead,
   // then gives the same trace.
   kFaultDriver,
+  // Process event: a File::SyncAsync completes (after the kernel ones so
+  // that adding it kept every other kind's number, hence old traces).
+  kSyncDone,
 };
 absl::string_view EventKindName(EventKind kind);
 bool IsProcessEvent(EventKind kind);

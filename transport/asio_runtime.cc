@@ -503,7 +503,11 @@ struct AsioRuntime::Impl {
         seed(o.seed.has_value() ? *o.seed : RandomSeed()),
         random(seed),
         logger(o.min_log_level, o.log_role),
-        network(io, logger, o.accept_retry_delay) {}
+        network(io, logger, o.accept_retry_delay),
+        // Thread-safe: the file system's sync thread hands results back.
+        files([this](Task task) {
+          asio::post(io, [t = std::move(task)]() mutable { std::move(t)(); });
+        }) {}
 
   // A Stop() is consumed by the run call it interrupts, or by the next one.
   bool BeginRun() {
@@ -527,6 +531,8 @@ struct AsioRuntime::Impl {
   SeededRandom random;
   StderrLogger logger;
   AsioNetwork network;
+  // Destroyed before `io`: its destructor drains its sync thread, whose
+  // last results are posted to `io` and dropped with it, never run.
   PosixFileSystem files;
   std::vector<std::unique_ptr<SignalWatch>> signals;
 };

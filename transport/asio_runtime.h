@@ -9,7 +9,12 @@
 //
 // Lifetime: every Stream, Listener and File obtained from a runtime must be
 // destroyed before the runtime. Pending callbacks are dropped, not invoked,
-// when the runtime is destroyed.
+// when the runtime is destroyed; File::SyncAsync jobs already queued still
+// run (the destructor waits for them), but their callbacks are dropped too.
+//
+// Files: File::SyncAsync runs fdatasync on the file system's background
+// thread (posix_files.h), which posts each result to this loop; it is the
+// one thread besides the loop's.
 //
 // Timers: the executor keeps its own queue ordered by (deadline, schedule
 // order) behind a single asio steady_timer, so timers due at the same instant

@@ -9,16 +9,131 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
+#include <thread>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace twinkv {
 namespace {
 
+// An open descriptor and its path, shared by a File and its queued
+// SyncAsync jobs: the descriptor closes when the last of them is done, so a
+// job never syncs a closed (or reused) descriptor number.
+struct Handle {
+  Handle(int fd, std::string path) : fd(fd), path(std::move(path)) {}
+  ~Handle() { ::close(fd); }
+  const int fd;
+  const std::string path;
+};
+
+absl::Status SyncHandle(const Handle& h) {
+  while (::fdatasync(h.fd) != 0) {
+    if (errno != EINTR) return ErrnoToStatus(errno, "fdatasync", h.path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+class PosixFileSystem::SyncWorker {
+ public:
+  explicit SyncWorker(PostToLoop post) : post_(std::move(post)) {}
+  ~SyncWorker() { Shutdown(); }
+
+  // Queues an fdatasync of `handle`; `done` gets its result on the loop.
+  void Submit(std::shared_ptr<const Handle> handle,
+              std::function<void(absl::Status)> done) {
+    absl::MutexLock lock(&mu_);
+    // After Shutdown the node is gone: nothing may call back (runtime.h).
+    if (stopping_) return;
+    if (!post_) {
+      // No loop: sync now, report when the owner asks.
+      completions_.emplace_back(std::move(done), SyncHandle(*handle));
+      return;
+    }
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    jobs_.push_back(Job{std::move(handle), std::move(done)});
+  }
+
+  // Lets the thread finish the queued jobs, then joins it. Idempotent.
+  void Shutdown() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    std::deque<std::pair<std::function<void(absl::Status)>, absl::Status>>
+        dropped;
+    absl::MutexLock lock(&mu_);
+    dropped.swap(completions_);
+  }
+
+  size_t RunCompletions() {
+    // Those queued by the callbacks wait for the next call.
+    std::deque<std::pair<std::function<void(absl::Status)>, absl::Status>>
+        ready;
+    {
+      absl::MutexLock lock(&mu_);
+      ready.swap(completions_);
+    }
+    for (auto& [done, status] : ready) done(std::move(status));
+    return ready.size();
+  }
+
+ private:
+  struct Job {
+    std::shared_ptr<const Handle> handle;
+    std::function<void(absl::Status)> done;
+  };
+
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || !jobs_.empty();
+  }
+
+  void Loop() {
+    for (;;) {
+      Job job;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &SyncWorker::HasWorkOrStopping));
+        if (jobs_.empty()) return;  // stopping, and drained
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      absl::Status status = SyncHandle(*job.handle);
+      job.handle.reset();  // may close the descriptor, off the loop
+      // One thread posting in job order: the loop sees them in call order.
+      post_([done = std::move(job.done), status = std::move(status)]() mutable {
+        done(std::move(status));
+      });
+    }
+  }
+
+  const PostToLoop post_;
+  absl::Mutex mu_;
+  std::deque<Job> jobs_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Started by the first Submit; touched by the loop's thread only.
+  std::thread thread_;
+  // Without a loop only.
+  std::deque<std::pair<std::function<void(absl::Status)>, absl::Status>>
+      completions_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
 class PosixFile final : public File {
  public:
-  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~PosixFile() override { ::close(fd_); }
+  PosixFile(int fd, std::string path,
+            std::shared_ptr<PosixFileSystem::SyncWorker> worker)
+      : handle_(std::make_shared<Handle>(fd, std::move(path))),
+        fd_(handle_->fd),
+        path_(handle_->path),
+        worker_(std::move(worker)) {}
 
   absl::Status Append(absl::string_view data) override {
     const char* p = data.data();
@@ -53,11 +168,10 @@ class PosixFile final : public File {
     return done;
   }
 
-  absl::Status Sync() override {
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return ErrnoToStatus(errno, "fdatasync", path_);
-    }
-    return absl::OkStatus();
+  absl::Status Sync() override { return SyncHandle(*handle_); }
+
+  void SyncAsync(std::function<void(absl::Status)> done) override {
+    worker_->Submit(handle_, std::move(done));
   }
 
   absl::Status Truncate(uint64_t size) override {
@@ -74,11 +188,22 @@ class PosixFile final : public File {
   }
 
  private:
+  const std::shared_ptr<const Handle> handle_;
   const int fd_;
-  const std::string path_;
+  const std::string& path_;
+  const std::shared_ptr<PosixFileSystem::SyncWorker> worker_;
 };
 
 }  // namespace
+
+PosixFileSystem::PosixFileSystem() : PosixFileSystem(PostToLoop()) {}
+
+PosixFileSystem::PosixFileSystem(PostToLoop post_to_loop)
+    : worker_(std::make_shared<SyncWorker>(std::move(post_to_loop))) {}
+
+PosixFileSystem::~PosixFileSystem() { worker_->Shutdown(); }
+
+size_t PosixFileSystem::RunCompletions() { return worker_->RunCompletions(); }
 
 absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::Open(
     absl::string_view path, OpenMode mode) {
@@ -107,7 +232,7 @@ absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::Open(
     ::close(fd);
     return ErrnoToStatus(EISDIR, "open", p);
   }
-  return std::unique_ptr<File>(new PosixFile(fd, std::move(p)));
+  return std::unique_ptr<File>(new PosixFile(fd, std::move(p), worker_));
 }
 
 absl::Status PosixFileSystem::Rename(absl::string_view from,

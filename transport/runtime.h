@@ -18,6 +18,7 @@
 #define TWINKV_TRANSPORT_RUNTIME_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,6 +189,17 @@ class File {
 
   // Makes everything appended so far durable (fdatasync).
   virtual absl::Status Sync() = 0;
+
+  // Sync without blocking the node's loop: starts making everything
+  // appended so far durable and returns at once; `done` runs later, on the
+  // node's loop (never inside this call), with what Sync() would have
+  // returned. Appends made after the call may or may not be covered. Several
+  // may be in flight; their `done`s run in call order. `done` runs even if
+  // the File is destroyed first (the sync still happens); it never runs if
+  // the node dies first (a simulated crash, the loop stopped for good).
+  // Production runs the fdatasync on a background thread, like Redis's
+  // bio; the simulator completes it after a simulated disk latency.
+  virtual void SyncAsync(std::function<void(absl::Status)> done) = 0;
 
   // Cuts or extends the file to `size` bytes.
   virtual absl::Status Truncate(uint64_t size) = 0;

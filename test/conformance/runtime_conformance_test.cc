@@ -903,6 +903,68 @@ TEST_P(RuntimeConformance, MissingThingsAreNotFoundAndNamed) {
   EXPECT_TRUE(fs.List(h_->Dir())->empty());
 }
 
+TEST_P(RuntimeConformance, SyncAsyncCompletesLaterInCallOrder) {
+  auto a = OpenOrDie("a", OpenMode::kTruncate);
+  auto b = OpenOrDie("b", OpenMode::kTruncate);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::vector<int> order;
+  std::vector<absl::Status> results;
+  for (int i = 0; i < 20; ++i) {
+    File& f = i % 3 == 0 ? *b : *a;
+    ASSERT_TRUE(f.Append(absl::StrCat(i, ";")).ok());
+    f.SyncAsync([&order, &results, i](absl::Status s) {
+      order.push_back(i);
+      results.push_back(std::move(s));
+    });
+  }
+  EXPECT_TRUE(order.empty());  // never inline
+  ASSERT_TRUE(h_->RunUntil([&] { return order.size() == 20; }));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(order[i], i);
+    EXPECT_TRUE(results[i].ok()) << results[i];
+  }
+  // What was synced reads back.
+  EXPECT_EQ(ReadAll(*b), "0;3;6;9;12;15;18;");
+}
+
+TEST_P(RuntimeConformance, SyncAsyncCallsBackAfterTheFileIsGone) {
+  bool called = false;
+  absl::Status status = absl::UnknownError("not called");
+  {
+    auto f = OpenOrDie("gone", OpenMode::kTruncate);
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(f->Append("bytes").ok());
+    f->SyncAsync([&](absl::Status s) {
+      called = true;
+      status = std::move(s);
+    });
+  }
+  EXPECT_FALSE(called);
+  ASSERT_TRUE(h_->RunUntil([&] { return called; }));
+  EXPECT_TRUE(status.ok()) << status;
+  auto g = OpenOrDie("gone", OpenMode::kRead);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(ReadAll(*g), "bytes");
+}
+
+TEST_P(RuntimeConformance, SyncAsyncCallbackMayStartAnother) {
+  auto f = OpenOrDie("chain", OpenMode::kTruncate);
+  ASSERT_NE(f, nullptr);
+  int done = 0;
+  std::function<void(absl::Status)> next = [&](absl::Status s) {
+    EXPECT_TRUE(s.ok()) << s;
+    if (++done < 5) {
+      ASSERT_TRUE(f->Append("x").ok());
+      f->SyncAsync(next);
+      EXPECT_LT(done, 5);
+    }
+  };
+  f->SyncAsync(next);
+  ASSERT_TRUE(h_->RunUntil([&] { return done == 5; }));
+  EXPECT_EQ(*f->Size(), 4u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Worlds, RuntimeConformance,
                          ::testing::ValuesIn(Worlds()),
                          [](const ::testing::TestParamInfo<WorldParam>& info) {

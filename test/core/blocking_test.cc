@@ -301,6 +301,49 @@ TEST_F(BlockingTest, BZPopServedAtOnceOrOnZAdd) {
   EXPECT_EQ(h_.engine().blocked_clients(), 0u);
 }
 
+TEST_F(BlockingTest, BZMPopServedAtOnceOrOnZAdd) {
+  EXPECT_EQ(c_.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c"}),
+            "(integer) 3");
+  EXPECT_EQ(a_.Run({"BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "2"}),
+            "[z, [[a, 1], [b, 2]]]");
+  EXPECT_EQ(a_.Run({"BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"}),
+            "[z, [[c, 3]]]");
+  EXPECT_EQ(c_.Run({"EXISTS", "z"}), "(integer) 0");
+  // Two waiters on two keys; the ZADD serves the one that waits on it.
+  EXPECT_EQ(a_.Run({"BZMPOP", "0", "2", "x", "z", "MAX"}), "(blocked)");
+  EXPECT_EQ(b_.Run({"BZMPOP", "0", "1", "y", "MIN", "COUNT", "9"}),
+            "(blocked)");
+  EXPECT_EQ(c_.Run({"ZADD", "z", "5", "p", "7", "q"}), "(integer) 2");
+  EXPECT_EQ(a_.Take(), "[z, [[q, 7]]]");
+  EXPECT_EQ(b_.Take(), "(none)");
+  EXPECT_EQ(c_.Run({"ZADD", "y", "1", "m", "2", "n"}), "(integer) 2");
+  EXPECT_EQ(b_.Take(), "[y, [[m, 1], [n, 2]]]");
+  EXPECT_EQ(c_.Run({"EXISTS", "y"}), "(integer) 0");
+  // A list does not wake a BZMPOP; the timeout answers a null array.
+  EXPECT_EQ(a_.Run({"BZMPOP", "0.5", "1", "l", "MIN"}), "(blocked)");
+  EXPECT_EQ(c_.Run({"RPUSH", "l", "x"}), "(integer) 1");
+  EXPECT_EQ(a_.Take(), "(none)");
+  h_.runtime().Advance(absl::Milliseconds(500));
+  EXPECT_EQ(a_.raw(), "*-1\r\n");
+  a_.Take();
+  // Errors come before the timeout is read, as in Redis.
+  EXPECT_EQ(a_.Run({"BZMPOP", "x", "1", "z", "FOO"}),
+            "(error) ERR syntax error");
+  EXPECT_EQ(a_.Run({"BZMPOP", "-1", "1", "z", "MIN"}),
+            "(error) ERR timeout is negative");
+  EXPECT_EQ(h_.engine().blocked_clients(), 0u);
+}
+
+// Regression: BLMPOP read its timeout first, so a bad timeout hid the
+// syntax error Redis reports.
+TEST_F(BlockingTest, BLMPopChecksSyntaxBeforeTimeout) {
+  EXPECT_EQ(a_.Run({"BLMPOP", "x", "1", "q", "FOO"}),
+            "(error) ERR syntax error");
+  EXPECT_EQ(a_.Run({"BLMPOP", "x", "1", "q", "LEFT"}),
+            "(error) ERR timeout is not a float or out of range");
+  EXPECT_EQ(h_.engine().blocked_clients(), 0u);
+}
+
 TEST_F(BlockingTest, KeyOfAnotherTypeDoesNotWakeTheWaiter) {
   // BLPOP on a key that becomes a sorted set keeps waiting (Redis 7.0's
   // handleClientsBlockedOnKeys checks the type), while a BZPOPMIN behind

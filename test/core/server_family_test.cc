@@ -1,5 +1,5 @@
 // Tests for the server family: PING ECHO SELECT QUIT DBSIZE FLUSHDB
-// FLUSHALL TIME COMMAND CONFIG FUNCTION SCRIPT, against Redis 7.0's replies.
+// FLUSHALL TIME INFO COMMAND CONFIG FUNCTION SCRIPT, against Redis 7.0's replies.
 
 #include <algorithm>
 #include <string>
@@ -7,10 +7,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/command.h"
 #include "core/db.h"
 #include "core/engine.h"
+#include "core/resp/reply.h"
 #include "gtest/gtest.h"
 #include "test/core/engine_test_util.h"
 
@@ -49,7 +51,7 @@ void RegisterWithKeyedRows(CommandTable& t) {
 }
 
 // Commands RegisterServerFamily adds, and their subcommands.
-constexpr size_t kServerCommands = 12;
+constexpr size_t kServerCommands = 15;
 constexpr size_t kServerSubcommands = 7 + 5 + 2 + 2;
 
 class ServerFamilyTest : public ::testing::Test {
@@ -523,6 +525,142 @@ TEST_F(ServerFamilyTest, ScriptFlush) {
             "(error) ERR unknown subcommand 'LOAD'. Try SCRIPT HELP.");
   EXPECT_TRUE(
       absl::StartsWith(h_.Run({"SCRIPT", "HELP"}), "[SCRIPT <subcommand>"));
+}
+
+// ---- INFO. ----
+
+// The text of INFO's bulk reply for `args`.
+std::string InfoText(EngineHarness& h, std::vector<absl::string_view> args) {
+  Reply r = h.RunReply(args);
+  EXPECT_EQ(r.type, Reply::Type::kBulk);
+  return r.str;
+}
+
+// The "# Name" lines of an INFO reply, in order.
+std::vector<std::string> SectionNames(absl::string_view info) {
+  std::vector<std::string> names;
+  for (absl::string_view line : absl::StrSplit(info, "\r\n")) {
+    if (absl::StartsWith(line, "# ")) names.emplace_back(line.substr(2));
+  }
+  return names;
+}
+
+TEST_F(ServerFamilyTest, InfoMemoryReportsTheProbe) {
+  h_.engine().set_memory_probe(
+      [] { return MemoryUsage{/*used_bytes=*/1234567, /*rss_bytes=*/7654321}; });
+  EXPECT_EQ(InfoText(h_, {"INFO", "memory"}),
+            "# Memory\r\n"
+            "used_memory:1234567\r\n"
+            "used_memory_human:1.18M\r\n"
+            "used_memory_rss:7654321\r\n"
+            "used_memory_rss_human:7.30M\r\n"
+            "used_memory_peak:1234567\r\n"
+            "used_memory_peak_human:1.18M\r\n"
+            "maxmemory:0\r\n"
+            "maxmemory_human:0B\r\n"
+            "maxmemory_policy:noeviction\r\n"
+            "mem_fragmentation_ratio:6.20\r\n"
+            "mem_fragmentation_bytes:6419754\r\n"
+            "mem_allocator:libc\r\n");
+}
+
+TEST_F(ServerFamilyTest, InfoMemoryAsksTheProbeEachTime) {
+  uint64_t used = 100;
+  h_.engine().set_memory_probe([&used] { return MemoryUsage{used, 4096}; });
+  EXPECT_TRUE(absl::StrContains(InfoText(h_, {"INFO", "memory"}),
+                                "\r\nused_memory:100\r\n"));
+  used = 2048;
+  std::string info = InfoText(h_, {"INFO", "memory"});
+  EXPECT_TRUE(absl::StrContains(info, "\r\nused_memory:2048\r\n")) << info;
+  EXPECT_TRUE(absl::StrContains(info, "\r\nused_memory_human:2.00K\r\n"));
+  // RSS below the bytes in use: negative fragmentation, as Redis prints it.
+  used = 5000;
+  info = InfoText(h_, {"INFO", "memory"});
+  EXPECT_TRUE(absl::StrContains(info, "\r\nmem_fragmentation_ratio:0.82\r\n"))
+      << info;
+  EXPECT_TRUE(absl::StrContains(info, "\r\nmem_fragmentation_bytes:-904\r\n"))
+      << info;
+}
+
+TEST_F(ServerFamilyTest, InfoMemoryWithoutAProbeIsZero) {
+  std::string info = InfoText(h_, {"INFO", "MEMORY"});
+  EXPECT_TRUE(absl::StartsWith(info, "# Memory\r\nused_memory:0\r\n"
+                                     "used_memory_human:0B\r\n"
+                                     "used_memory_rss:0\r\n"))
+      << info;
+  EXPECT_TRUE(absl::StrContains(info, "\r\nmem_fragmentation_ratio:0.00\r\n"));
+}
+
+TEST_F(ServerFamilyTest, InfoHumanSizesFollowRedis) {
+  uint64_t used = 0;
+  h_.engine().set_memory_probe([&used] { return MemoryUsage{used, 0}; });
+  const std::vector<std::pair<uint64_t, std::string>> cases = {
+      {1023, "1023B"},
+      {1024, "1.00K"},
+      {1024 * 1024 - 1, "1024.00K"},
+      {1024 * 1024, "1.00M"},
+      {120865424, "115.27M"},
+      {3ULL << 30, "3.00G"},
+      {5ULL << 40, "5.00T"},
+      {7ULL << 50, "7.00P"},
+      {(uint64_t{1} << 60) - (uint64_t{1} << 49), "1023.50P"},
+      // Redis's last resort: bytes again.
+      {uint64_t{1} << 60, "1152921504606846976B"},
+      {~uint64_t{0}, "18446744073709551615B"},
+  };
+  for (const auto& [bytes, human] : cases) {
+    used = bytes;
+    EXPECT_TRUE(absl::StrContains(InfoText(h_, {"INFO", "memory"}),
+                                  absl::StrCat("\r\nused_memory_human:", human,
+                                               "\r\n")))
+        << bytes;
+  }
+  h_.engine().config().maxmemory = 100 << 20;
+  EXPECT_TRUE(absl::StrContains(InfoText(h_, {"INFO", "memory"}),
+                                "\r\nmaxmemory:104857600\r\n"
+                                "maxmemory_human:100.00M\r\n"));
+}
+
+TEST_F(ServerFamilyTest, InfoDefaultSectionsInRedisOrder) {
+  const std::vector<std::string> all = {
+      "Server",      "Clients", "Memory",  "Persistence",
+      "Stats",       "Replication", "Cluster", "Keyspace"};
+  EXPECT_EQ(SectionNames(InfoText(h_, {"INFO"})), all);
+  EXPECT_EQ(SectionNames(InfoText(h_, {"INFO", "default"})), all);
+  EXPECT_EQ(SectionNames(InfoText(h_, {"info", "ALL"})), all);
+  EXPECT_EQ(SectionNames(InfoText(h_, {"INFO", "everything"})), all);
+  // Named sections come in Redis's order, each once, whatever the order
+  // asked; unknown names add nothing.
+  EXPECT_EQ(SectionNames(InfoText(
+                h_, {"INFO", "keyspace", "nosuch", "Memory", "memory"})),
+            (std::vector<std::string>{"Memory", "Keyspace"}));
+  // Sections are separated by one empty line.
+  EXPECT_TRUE(absl::StrContains(InfoText(h_, {"INFO", "memory", "keyspace"}),
+                                "mem_allocator:libc\r\n\r\n# Keyspace\r\n"));
+  EXPECT_EQ(Raw({"INFO", "nosuch"}), "$0\r\n\r\n");
+  EXPECT_EQ(Raw({"INFO", "keyspace"}), "$12\r\n# Keyspace\r\n\r\n");
+}
+
+TEST_F(ServerFamilyTest, InfoKeyspaceListsNonEmptyDbs) {
+  AddKeys(0, 3);
+  const int64_t now = h_.engine().NowMs();
+  h_.engine().keyspace().db(2).SetString("a", "v", now, now + 100000);
+  h_.engine().keyspace().db(2).SetString("b", "v", now);
+  EXPECT_EQ(InfoText(h_, {"INFO", "keyspace"}),
+            "# Keyspace\r\n"
+            "db0:keys=3,expires=0,avg_ttl=0\r\n"
+            "db2:keys=2,expires=1,avg_ttl=0\r\n");
+}
+
+TEST_F(ServerFamilyTest, InfoStatsAndServer) {
+  h_.engine().stats().keyspace_hits = 7;
+  h_.engine().stats().expired_total = 5;
+  std::string info = InfoText(h_, {"INFO", "stats", "server", "persistence"});
+  EXPECT_TRUE(absl::StrContains(info, "\r\nkeyspace_hits:7\r\n")) << info;
+  EXPECT_TRUE(absl::StrContains(info, "\r\nexpired_keys:5\r\n")) << info;
+  EXPECT_TRUE(absl::StrContains(info, "\r\ntcp_port:6379\r\n")) << info;
+  EXPECT_TRUE(absl::StrContains(info, "# Persistence\r\nloading:0\r\n"))
+      << info;
 }
 
 }  // namespace

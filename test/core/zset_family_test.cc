@@ -469,6 +469,65 @@ TEST(ZSetFamilyTest, Resp3Shapes) {
 }
 
 // The exact bytes of RESP3 scores and pairs.
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (7.0).
+TEST(ZSetFamilyTest, ZMPop) {
+  RunScript({
+      {{"ZADD", "z", "1", "a", "2", "b", "3", "c"}, "(integer) 3"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT", "2"}, "[z, [[a, 1], [b, 2]]]"},
+      {{"ZMPOP", "1", "nokey", "MIN"}, "(nil)"},
+      {{"ZMPOP", "0", "z", "MIN"},
+       "(error) ERR numkeys should be greater than 0"},
+      {{"ZMPOP", "x", "z", "MIN"},
+       "(error) ERR numkeys should be greater than 0"},
+      {{"ZMPOP", "2", "z", "MIN"}, "(error) ERR syntax error"},
+      {{"ZMPOP", "1", "z", "FOO"}, "(error) ERR syntax error"},
+      {{"ZMPOP", "1", "z", "COUNT", "1"}, "(error) ERR syntax error"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT"}, "(error) ERR syntax error"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT", "0"},
+       "(error) ERR count should be greater than 0"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT", "-1"},
+       "(error) ERR count should be greater than 0"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT", "x"},
+       "(error) ERR count should be greater than 0"},
+      {{"ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "2"},
+       "(error) ERR syntax error"},
+      {{"ZMPOP", "1", "z"},
+       "(error) ERR wrong number of arguments for 'zmpop' command"},
+      {{"SET", "s", "v"}, "OK"},
+      {{"ZMPOP", "2", "s", "z", "MIN"},
+       "(error) WRONGTYPE Operation against a key holding the wrong kind of "
+       "value"},
+      // The first non-empty key answers; later keys are not looked at.
+      {{"ZMPOP", "2", "z", "s", "max"}, "[z, [[c, 3]]]"},
+      {{"EXISTS", "z"}, "(integer) 0"},
+      {{"ZMPOP", "2", "none", "z", "MIN", "COUNT", "1", "foo"},
+       "(error) ERR syntax error"},
+      // Without a client that can block, BZMPOP times out at once.
+      {{"BZMPOP", "0", "1", "z", "MIN"}, "(nil)"},
+      {{"BZMPOP", "x", "1", "z", "FOO"}, "(error) ERR syntax error"},
+      {{"BZMPOP", "x", "0", "z", "MIN"},
+       "(error) ERR numkeys should be greater than 0"},
+      {{"BZMPOP", "x", "1", "z", "MIN"},
+       "(error) ERR timeout is not a float or out of range"},
+      {{"BZMPOP", "-1", "1", "z", "MIN"}, "(error) ERR timeout is negative"},
+      {{"BZMPOP", "0", "1", "s", "MIN"},
+       "(error) WRONGTYPE Operation against a key holding the wrong kind of "
+       "value"},
+      {{"ZADD", "y", "1", "a", "2", "b"}, "(integer) 2"},
+      {{"BZMPOP", "0", "2", "none", "y", "MAX", "COUNT", "5"},
+       "[y, [[b, 2], [a, 1]]]"},
+  });
+}
+
+TEST(ZSetFamilyTest, ZMPopResp3ScoresAreDoubles) {
+  EngineHarness h(Register);
+  h.client().protocol = 3;
+  h.Run({"ZADD", "z", "1.5", "a"});
+  EXPECT_EQ(h.RunRaw({"ZMPOP", "1", "z", "MIN"}),
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n,1.5\r\n");
+  EXPECT_EQ(h.RunRaw({"ZMPOP", "1", "z", "MIN"}), "_\r\n");
+}
+
 TEST(ZSetFamilyTest, Resp3Bytes) {
   EngineHarness h(Register);
   h.client().protocol = 3;

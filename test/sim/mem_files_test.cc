@@ -1,5 +1,6 @@
 // The simulated disk: its bookkeeping, paths, crash model (power cuts and
-// kills) and injected faults (EIO, fsyncgate, ENOSPC, slow operations).
+// kills), injected faults (EIO, fsyncgate, ENOSPC, slow operations) and
+// SyncAsync (snapshots, order, faults at completion, crashes before it).
 // Its POSIX behaviour is checked against the real disk in test/conformance/.
 
 #include "sim/mem_files.h"
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -377,6 +379,326 @@ TEST(MemFilesFaultTest, SlowFsyncMovesTheNodesClockNotTheWorlds) {
   EXPECT_EQ(after - before, absl::Milliseconds(200));
   EXPECT_EQ(next_event, absl::Milliseconds(200));  // a was busy
   EXPECT_EQ(b_event, absl::Milliseconds(50));      // b was not
+}
+
+// --- SyncAsync, without a scheduler: completes at CompleteSyncs(). ---
+
+// Records one SyncAsync's outcome.
+struct Outcome {
+  bool called = false;
+  absl::Status status = absl::UnknownError("not called");
+  std::function<void(absl::Status)> Callback() {
+    return [this](absl::Status s) {
+      called = true;
+      status = std::move(s);
+    };
+  }
+};
+
+TEST(MemFilesSyncAsyncTest, CompletesOnlyLaterNeverInline) {
+  MemFileSystem fs;
+  auto f = OpenOrDie(fs, "/f");
+  ASSERT_TRUE(f->Append("abc").ok());
+  Outcome o;
+  f->SyncAsync(o.Callback());
+  EXPECT_FALSE(o.called);
+  EXPECT_EQ(fs.pending_syncs(), 1u);
+  EXPECT_EQ(*fs.SyncedSize("/f"), 0u);  // durable only at completion
+  EXPECT_EQ(fs.CompleteSyncs(), 1u);
+  EXPECT_TRUE(o.called);
+  EXPECT_TRUE(o.status.ok()) << o.status;
+  EXPECT_EQ(*fs.SyncedSize("/f"), 3u);
+  EXPECT_EQ(fs.pending_syncs(), 0u);
+  EXPECT_EQ(fs.CompleteSyncs(), 0u);
+}
+
+TEST(MemFilesSyncAsyncTest, CompletionsRunInCallOrderAcrossFiles) {
+  MemFileSystem fs;
+  auto a = OpenOrDie(fs, "/a");
+  auto b = OpenOrDie(fs, "/b");
+  std::vector<int> order;
+  for (int i = 0; i < 10; ++i) {
+    (i % 2 == 0 ? a : b)->SyncAsync([&order, &a, i](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      order.push_back(i);
+      // Started by a callback: waits for the next round.
+      if (i == 0) a->SyncAsync([&order](absl::Status) { order.push_back(10); });
+    });
+  }
+  EXPECT_EQ(fs.CompleteSyncs(), 10u);
+  EXPECT_THAT(order, ElementsAre(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+  EXPECT_EQ(fs.CompleteSyncs(), 1u);
+  EXPECT_EQ(order.back(), 10);
+}
+
+TEST(MemFilesSyncAsyncTest, DurableExactlyToTheSnapshotNotLaterAppends) {
+  const std::string head = Pattern(0, 1300), tail = Pattern(1300, 2000);
+  int tail_lost = 0;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    MemFileSystem fs(seed);
+    auto f = OpenOrDie(fs, "/aof");
+    ASSERT_TRUE(fs.SyncDir("/").ok());
+    ASSERT_TRUE(f->Append(head).ok());
+    Outcome o;
+    f->SyncAsync(o.Callback());
+    ASSERT_TRUE(f->Append(tail).ok());  // after the call: not covered
+    ASSERT_EQ(fs.CompleteSyncs(), 1u);
+    ASSERT_TRUE(o.status.ok()) << o.status;
+    EXPECT_EQ(*fs.SyncedSize("/aof"), head.size());
+    fs.PowerCut();
+    const std::string got = ReadAll(fs, "/aof");
+    ASSERT_GE(got.size(), head.size());
+    ASSERT_LE(got.size(), head.size() + tail.size());
+    ASSERT_EQ(got.substr(0, head.size()), head);
+    if (got.size() == head.size()) ++tail_lost;
+  }
+  EXPECT_GT(tail_lost, 10);
+}
+
+TEST(MemFilesSyncAsyncTest, CutBetweenCallAndCompletionLimitsIt) {
+  std::set<std::string> outcomes;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    MemFileSystem fs(seed);
+    auto f = OpenOrDie(fs, "/f");
+    ASSERT_TRUE(fs.SyncDir("/").ok());
+    ASSERT_TRUE(f->Append("0123456789").ok());
+    f->SyncAsync([](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
+    ASSERT_TRUE(f->Truncate(4).ok());
+    ASSERT_TRUE(f->Append("ab").ok());  // rewrites bytes 4 and 5
+    ASSERT_EQ(fs.CompleteSyncs(), 1u);
+    // The file as it was right after the cut, not the old bytes 4..9.
+    EXPECT_EQ(*fs.SyncedSize("/f"), 4u);
+    fs.PowerCut();
+    std::string got = ReadAll(fs, "/f");
+    ASSERT_GE(got.size(), 4u);
+    ASSERT_LE(got.size(), 6u);
+    ASSERT_EQ(got.substr(0, 4), "0123");
+    if (got != "0123" && got != "0123ab") got = "0123??";  // torn
+    outcomes.insert(got);
+  }
+  EXPECT_TRUE(outcomes.contains("0123"));
+  EXPECT_TRUE(outcomes.contains("0123ab"));
+}
+
+TEST(MemFilesSyncAsyncTest, OpenForTruncateCountsAsACut) {
+  MemFileSystem fs;
+  auto f = OpenOrDie(fs, "/f");
+  ASSERT_TRUE(f->Append("old contents").ok());
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Append(" more").ok());
+  f->SyncAsync([](absl::Status) {});
+  auto g = OpenOrDie(fs, "/f", OpenMode::kTruncate);
+  ASSERT_TRUE(g->Append("new").ok());
+  fs.CompleteSyncs();
+  EXPECT_EQ(*fs.SyncedSize("/f"), 0u);  // the file as emptied
+}
+
+TEST(MemFilesSyncAsyncTest, ALaterSyncAlreadyCoveredIt) {
+  MemFileSystem fs;
+  auto f = OpenOrDie(fs, "/f");
+  ASSERT_TRUE(f->Append("first").ok());
+  Outcome o;
+  f->SyncAsync(o.Callback());
+  ASSERT_TRUE(f->Append("second").ok());
+  ASSERT_TRUE(f->Sync().ok());
+  EXPECT_EQ(*fs.SyncedSize("/f"), 11u);
+  fs.CompleteSyncs();
+  EXPECT_TRUE(o.status.ok()) << o.status;
+  EXPECT_EQ(*fs.SyncedSize("/f"), 11u);  // not back to 5
+}
+
+TEST(MemFilesSyncAsyncTest, EioIsDecidedAtCompletionAndLosesTheSnapshot) {
+  MemFileSystem fs(4);
+  ASSERT_TRUE(fs.SyncDir("/").ok());
+  auto f = OpenOrDie(fs, "/f");
+  ASSERT_TRUE(fs.SyncDir("/").ok());
+  ASSERT_TRUE(f->Append("AAAA").ok());
+  Outcome o;
+  f->SyncAsync(o.Callback());
+  fs.FailSyncs(1);  // armed after the call: still hits it
+  ASSERT_TRUE(f->Append("CC").ok());
+  fs.CompleteSyncs();
+  EXPECT_EQ(o.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(o.status.message(), "fsync /f: Input/output error");
+  EXPECT_EQ(*fs.SyncedSize("/f"), 0u);
+  ASSERT_TRUE(f->Append("BB").ok());
+  ASSERT_TRUE(f->Sync().ok());  // the fault was consumed: "succeeds"
+  EXPECT_EQ(ReadAll(fs, "/f"), "AAAACCBB");
+  fs.PowerCut();
+  // fsyncgate for the snapshot's bytes; those appended later survive.
+  EXPECT_EQ(ReadAll(fs, "/f"), std::string("\0\0\0\0CCBB", 8));
+}
+
+TEST(MemFilesSyncAsyncTest, KillDropsPendingCallbacksAndTheirEffect) {
+  MemFileSystem fs;
+  auto f = OpenOrDie(fs, "/f");
+  ASSERT_TRUE(f->Append("data").ok());
+  Outcome o;
+  f->SyncAsync(o.Callback());
+  fs.InvalidateHandles();
+  EXPECT_EQ(fs.pending_syncs(), 0u);
+  EXPECT_EQ(fs.CompleteSyncs(), 0u);
+  EXPECT_FALSE(o.called);
+  EXPECT_EQ(*fs.SyncedSize("/f"), 0u);
+  // A dead handle still never calls back inline: EBADF, later.
+  Outcome stale;
+  f->SyncAsync(stale.Callback());
+  EXPECT_FALSE(stale.called);
+  EXPECT_EQ(fs.CompleteSyncs(), 1u);
+  EXPECT_EQ(stale.status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(stale.status.message()), ::testing::HasSubstr("/f"));
+}
+
+TEST(MemFilesSyncAsyncTest, RunsAfterTheFileIsDestroyed) {
+  MemFileSystem fs;
+  Outcome o;
+  {
+    auto f = OpenOrDie(fs, "/f");
+    ASSERT_TRUE(f->Append("xyz").ok());
+    f->SyncAsync(o.Callback());
+  }
+  fs.CompleteSyncs();
+  EXPECT_TRUE(o.status.ok()) << o.status;
+  EXPECT_EQ(*fs.SyncedSize("/f"), 3u);
+}
+
+// --- SyncAsync in a World: latency, order, slow disks, crashes. ---
+
+TEST(MemFilesSyncAsyncWorldTest, CompletesAfterASeededLatencyOnTheNode) {
+  std::set<int64_t> latencies_us;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    World world(seed);
+    Node& a = world.AddNode("a", "10.0.0.1");
+    bool inline_call = true;
+    absl::Duration called_at = absl::InfiniteDuration(), done_at;
+    uint32_t done_node = World::kNoNode;
+    std::unique_ptr<File> file;
+    a.executor().Schedule(absl::Milliseconds(1), [&] {
+      file = std::move(*a.files().Open("/f", OpenMode::kAppend));
+      ASSERT_TRUE(file->Append("x").ok());
+      called_at = world.now();
+      file->SyncAsync([&](absl::Status s) {
+        EXPECT_TRUE(s.ok()) << s;
+        done_at = world.now();
+        done_node = world.current_node();
+      });
+      inline_call = done_node != World::kNoNode;
+    });
+    world.RunUntilIdle();
+    EXPECT_FALSE(inline_call);
+    EXPECT_EQ(done_node, a.id());
+    EXPECT_GE(done_at - called_at, absl::Microseconds(50));
+    EXPECT_LE(done_at - called_at, absl::Milliseconds(2));
+    EXPECT_EQ(*a.mem_files().SyncedSize("/f"), 1u);
+    latencies_us.insert(absl::ToInt64Microseconds(done_at - called_at));
+  }
+  EXPECT_GT(latencies_us.size(), 10u);  // drawn, not fixed
+}
+
+TEST(MemFilesSyncAsyncWorldTest, RandomLatenciesNeverReorderCompletions) {
+  World world(7);
+  Node& a = world.AddNode("a", "10.0.0.1");
+  std::vector<int> order;
+  std::vector<absl::Duration> times;
+  std::vector<std::unique_ptr<File>> files;
+  a.executor().Post([&] {
+    for (int i = 0; i < 3; ++i) {
+      files.push_back(
+          std::move(*a.files().Open(absl::StrCat("/f", i), OpenMode::kAppend)));
+    }
+    for (int i = 0; i < 60; ++i) {
+      ASSERT_TRUE(files[i % 3]->Append("x").ok());
+      files[i % 3]->SyncAsync([&, i](absl::Status s) {
+        EXPECT_TRUE(s.ok()) << s;
+        order.push_back(i);
+        times.push_back(world.now());
+      });
+    }
+  });
+  world.RunUntilIdle();
+  ASSERT_EQ(order.size(), 60u);
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(order[i], i);
+  EXPECT_LT(times.front(), times.back());  // not all at once
+}
+
+TEST(MemFilesSyncAsyncWorldTest, SlowDiskDelaysCompletionNotTheNode) {
+  World world(3);
+  Node& a = world.AddNode("a", "10.0.0.1");
+  std::unique_ptr<File> file;
+  absl::Duration before, after, next_event, done_at;
+  a.executor().Post([&] {
+    file = std::move(*a.files().Open("/f", OpenMode::kAppend));
+    ASSERT_TRUE(file->Append("x").ok());
+    a.mem_files().SlowOps(1, absl::Milliseconds(200));
+    before = a.clock().Monotonic();
+    file->SyncAsync([&](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      done_at = world.now();
+    });
+    after = a.clock().Monotonic();
+    a.executor().Post([&] { next_event = world.now(); });
+  });
+  world.RunUntilIdle();
+  EXPECT_EQ(after, before);                     // no stall in the call
+  EXPECT_EQ(next_event, absl::ZeroDuration());  // nor after it
+  EXPECT_GE(done_at, absl::Milliseconds(200) + absl::Microseconds(50));
+  EXPECT_LE(done_at, absl::Milliseconds(202));
+  // The slow op was used up by the sync.
+  ASSERT_TRUE(file->Sync().ok());
+  EXPECT_EQ(a.clock().Monotonic(), world.now());
+}
+
+TEST(MemFilesSyncAsyncWorldTest, CrashBeforeCompletionDropsCallbackAndSync) {
+  int data_lost = 0;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    World world(seed);
+    Node& a = world.AddNode("a", "10.0.0.1");
+    ASSERT_TRUE(a.files().Open("/f", OpenMode::kAppend).ok());
+    ASSERT_TRUE(a.files().SyncDir("/").ok());
+    bool called = false;
+    std::unique_ptr<File> file;
+    a.executor().Post([&] {
+      file = std::move(*a.files().Open("/f", OpenMode::kAppend));
+      ASSERT_TRUE(file->Append(Pattern(0, 3000)).ok());
+      file->SyncAsync([&](absl::Status) { called = true; });
+    });
+    ASSERT_TRUE(world.Step());  // runs the post, not the completion
+    const CrashKind kind = seed % 2 == 0 ? CrashKind::kPowerCut : CrashKind::kKill;
+    a.Crash(kind);
+    world.RunUntilIdle();
+    EXPECT_FALSE(called);
+    EXPECT_EQ(a.mem_files().pending_syncs(), 0u);
+    if (kind == CrashKind::kKill) {
+      EXPECT_EQ(ReadAll(a.mem_files(), "/f"), Pattern(0, 3000));  // page cache
+      EXPECT_EQ(*a.mem_files().SyncedSize("/f"), 0u);
+    } else if (ReadAll(a.mem_files(), "/f").size() < 3000) {
+      ++data_lost;
+    }
+  }
+  EXPECT_GT(data_lost, 5);  // the sync never happened
+}
+
+TEST(MemFilesSyncAsyncWorldTest, SameSeedSameCompletionTimes) {
+  auto run = [](uint64_t seed) {
+    World world(seed);
+    Node& a = world.AddNode("a", "10.0.0.1");
+    std::vector<absl::Duration> times;
+    std::unique_ptr<File> file;
+    a.executor().Post([&] {
+      file = std::move(*a.files().Open("/f", OpenMode::kAppend));
+      for (int i = 0; i < 5; ++i) {
+        file->SyncAsync([&](absl::Status) { times.push_back(world.now()); });
+      }
+    });
+    world.RunUntilIdle();
+    return std::make_pair(times, world.trace_hash());
+  };
+  EXPECT_EQ(run(11), run(11));
+  EXPECT_NE(run(11).second, run(12).second);
 }
 
 }  // namespace
