@@ -33,6 +33,25 @@ constexpr absl::string_view kOffsetErr = "ERR offset is out of range";
 constexpr absl::string_view kTooLongErr =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 constexpr absl::string_view kDbRangeErr = "ERR DB index is out of range";
+constexpr absl::string_view kWrongTypeErr =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+constexpr absl::string_view kMustBePositiveErr =
+    "ERR value is out of range, must be positive";
+constexpr absl::string_view kHashNotIntErr = "ERR hash value is not an integer";
+constexpr absl::string_view kMinMaxErr = "ERR min or max is not a float";
+constexpr absl::string_view kZaddNxXxErr =
+    "ERR XX and NX options at the same time are not compatible";
+constexpr absl::string_view kZaddGtLtNxErr =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+constexpr absl::string_view kZaddIncrErr =
+    "ERR INCR option supports a single increment-element pair";
+constexpr absl::string_view kZscoreNanErr =
+    "ERR resulting score is not a number (NaN)";
+constexpr absl::string_view kLimitErr =
+    "ERR syntax error, LIMIT is only supported in combination with either "
+    "BYSCORE or BYLEX";
+constexpr absl::string_view kWithScoresLexErr =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;
 
 Reply InvalidExpire(absl::string_view command) {
@@ -62,7 +81,15 @@ constexpr Arity kArities[] = {
     {"PSETEX", 4},   {"MGET", -2},   {"MSET", -3},       {"MSETNX", -3},
     {"DEL", -2},     {"EXISTS", -2}, {"TYPE", 2},        {"RENAME", 3},
     {"RENAMENX", 3}, {"KEYS", 2},    {"PING", -1},       {"ECHO", 2},
-    {"SELECT", 2},   {"DBSIZE", 1},
+    {"SELECT", 2},   {"DBSIZE", 1},   {"EXPIRE", -3},     {"PEXPIRE", -3},
+    {"PERSIST", 2},  {"LPUSH", -3},   {"RPUSH", -3},      {"LPOP", -2},
+    {"RPOP", -2},    {"LRANGE", 4},   {"LLEN", 2},        {"LINDEX", 3},
+    {"LREM", 4},     {"LTRIM", 4},    {"LMOVE", 5},       {"HSET", -4},
+    {"HGET", 3},     {"HDEL", -3},    {"HGETALL", 2},     {"HLEN", 2},
+    {"HINCRBY", 4},  {"SADD", -3},    {"SREM", -3},       {"SMEMBERS", 2},
+    {"SCARD", 2},    {"SISMEMBER", 3}, {"SINTER", -2},    {"SUNIONSTORE", -3},
+    {"ZADD", -4},    {"ZREM", -3},    {"ZSCORE", 3},      {"ZRANGE", -4},
+    {"ZRANK", 3},    {"ZCARD", 2},    {"ZINCRBY", 4},     {"ZPOPMIN", -2},
 };
 
 const Arity* FindArity(absl::string_view name) {
@@ -186,6 +213,17 @@ class Eval {
   static Reply BulkOrNull(const KeyCell& c) {
     return c.present ? Reply::Bulk(c.value) : Reply::Null();
   }
+  static bool WrongType(const KeyCell& c, KeyType type) {
+    return c.present && c.type != type;
+  }
+  static Reply WrongTypeError() { return Reply::Error(kWrongTypeErr); }
+  // The cell of `key` as an aggregate of `type`, created if absent; the
+  // caller checked the type.
+  KeyCell& Create(absl::string_view key, KeyType type) {
+    KeyCell& c = Cell(key);
+    if (!c.present) c = KeyCell::Aggregate(type);
+    return c;
+  }
 
   std::vector<ModelOutcome> Set();
   std::vector<ModelOutcome> GetEx();
@@ -194,6 +232,13 @@ class Eval {
   std::vector<ModelOutcome> GetRange();
   std::vector<ModelOutcome> SetRange();
   std::vector<ModelOutcome> Rename(bool nx);
+  std::vector<ModelOutcome> Expire();
+  std::vector<ModelOutcome> Lists(absl::string_view name);
+  std::vector<ModelOutcome> Hashes(absl::string_view name);
+  std::vector<ModelOutcome> Sets(absl::string_view name);
+  std::vector<ModelOutcome> ZAdd();
+  std::vector<ModelOutcome> ZRange();
+  std::vector<ModelOutcome> SortedSets(absl::string_view name);
 
   absl::Span<const std::string> args_;
   std::vector<std::string> keys_;
@@ -213,7 +258,11 @@ std::vector<ModelOutcome> Eval::Run() {
       (arity->arity < 0 && argc < -arity->arity)) {
     return One(ArityError(name));
   }
-  if (name == "GET") return One(BulkOrNull(Cell(args_[1])));
+  if (name == "GET") {
+    const KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
+    return One(BulkOrNull(c));
+  }
   if (name == "SET") return Set();
   if (name == "SETNX") {
     KeyCell& c = Cell(args_[1]);
@@ -233,17 +282,20 @@ std::vector<ModelOutcome> Eval::Run() {
   }
   if (name == "GETSET") {
     KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
     Reply r = BulkOrNull(c);
     c = KeyCell::Live(args_[2]);
     return One(std::move(r));
   }
   if (name == "STRLEN") {
     const KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
     return One(
         Reply::Integer(c.present ? static_cast<int64_t>(c.value.size()) : 0));
   }
   if (name == "APPEND") {
     KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
     if (!c.present) {
       c = KeyCell::Live(args_[2]);
     } else {
@@ -272,6 +324,7 @@ std::vector<ModelOutcome> Eval::Run() {
   if (name == "SETRANGE") return SetRange();
   if (name == "GETDEL") {
     KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
     Reply r = BulkOrNull(c);
     c = KeyCell::Absent();
     return One(std::move(r));
@@ -280,7 +333,9 @@ std::vector<ModelOutcome> Eval::Run() {
   if (name == "MGET") {
     std::vector<Reply> out;
     for (size_t i = 1; i < args_.size(); ++i) {
-      out.push_back(BulkOrNull(Cell(args_[i])));
+      const KeyCell& c = Cell(args_[i]);
+      out.push_back(c.present && c.type == KeyType::kString ? Reply::Bulk(c.value)
+                                                            : Reply::Null());
     }
     return One(Reply::Array(std::move(out)));
   }
@@ -313,7 +368,9 @@ std::vector<ModelOutcome> Eval::Run() {
     return One(Reply::Integer(n));
   }
   if (name == "TYPE") {
-    return One(Reply::Status(Cell(args_[1]).present ? "string" : "none"));
+    const KeyCell& c = Cell(args_[1]);
+    return One(Reply::Status(
+        c.present ? std::string(KeyTypeName(c.type)) : std::string("none")));
   }
   if (name == "RENAME") return Rename(false);
   if (name == "RENAMENX") return Rename(true);
@@ -322,6 +379,24 @@ std::vector<ModelOutcome> Eval::Run() {
                                  : Reply::Bulk(args_[1]));
   }
   if (name == "ECHO") return One(Reply::Bulk(args_[1]));
+  if (name == "EXPIRE" || name == "PEXPIRE") return Expire();
+  if (name == "PERSIST") {
+    KeyCell& c = Cell(args_[1]);
+    if (!c.present || c.expire_lo == kNoTtl) return One(Reply::Integer(0));
+    // An expiry interval open to "never" is a merge (AddCell) of states
+    // with and without a TTL: either reply, and no TTL after.
+    const bool maybe_none = c.expire_hi == kNoTtl;
+    c.expire_lo = c.expire_hi = kNoTtl;
+    std::vector<ModelOutcome> out = One(Reply::Integer(1));
+    if (maybe_none) out.push_back(ModelOutcome{Reply::Integer(0), cells_});
+    return out;
+  }
+  if (name[0] == 'L' || name == "RPUSH" || name == "RPOP") return Lists(name);
+  if (name[0] == 'H') return Hashes(name);
+  if (name[0] == 'S' && name != "SELECT") return Sets(name);
+  if (name == "ZADD") return ZAdd();
+  if (name == "ZRANGE") return ZRange();
+  if (name[0] == 'Z') return SortedSets(name);
   if (name == "SELECT") {
     int64_t db;
     if (!RedisParseInt(args_[1], &db)) return One(Reply::Error(kNotIntErr));
@@ -346,6 +421,9 @@ std::vector<ModelOutcome> Eval::Set() {
     }
   }
   KeyCell& c = Cell(args_[1]);
+  if ((flags & kGet) && WrongType(c, KeyType::kString)) {
+    return One(WrongTypeError());
+  }
   Reply old = BulkOrNull(c);
   if (((flags & kNx) && c.present) || ((flags & kXx) && !c.present)) {
     return One((flags & kGet) ? old : Reply::Null());
@@ -366,6 +444,7 @@ std::vector<ModelOutcome> Eval::GetEx() {
   }
   KeyCell& c = Cell(args_[1]);
   if (!c.present) return One(Reply::Null());
+  if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
   int64_t lo = kNoTtl, hi = kNoTtl;
   if (flags & (kEx | kPx | kExAt | kPxAt)) {
     Reply error;
@@ -400,6 +479,7 @@ std::vector<ModelOutcome> Eval::GetEx() {
 
 std::vector<ModelOutcome> Eval::IncrBy(absl::string_view key, int64_t incr) {
   KeyCell& c = Cell(key);
+  if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
   int64_t value = 0;
   if (c.present && !RedisParseInt(c.value, &value)) {
     return One(Reply::Error(kNotIntErr));
@@ -421,6 +501,7 @@ std::vector<ModelOutcome> Eval::IncrBy(absl::string_view key, int64_t incr) {
 
 std::vector<ModelOutcome> Eval::IncrByFloat() {
   KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
   long double value = 0;
   long double incr;
   if ((c.present && !RedisParseLongDouble(c.value, &value)) ||
@@ -444,6 +525,7 @@ std::vector<ModelOutcome> Eval::GetRange() {
     return One(Reply::Error(kNotIntErr));
   }
   const KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
   if (!c.present) return One(Reply::Bulk(""));
   const int64_t len = static_cast<int64_t>(c.value.size());
   if (start < 0 && end < 0 && start > end) return One(Reply::Bulk(""));
@@ -463,6 +545,7 @@ std::vector<ModelOutcome> Eval::SetRange() {
   if (offset < 0) return One(Reply::Error(kOffsetErr));
   const std::string& data = args_[3];
   KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kString)) return One(WrongTypeError());
   if (!c.present) {
     if (data.empty()) return One(Reply::Integer(0));
     if (offset + static_cast<int64_t>(data.size()) > kMaxBulk) {
@@ -496,6 +579,530 @@ std::vector<ModelOutcome> Eval::Rename(bool nx) {
   return One(nx ? Reply::Integer(1) : Reply::Status("OK"));
 }
 
+std::vector<ModelOutcome> Eval::Expire() {
+  // expireGenericCommand: the number, then the key; a time already passed
+  // (here: a non-positive relative one) deletes the key.
+  int64_t v;
+  if (!RedisParseInt(args_[2], &v)) return One(Reply::Error(kNotIntErr));
+  if (args_.size() > 3) return One(Reply::Error(kSyntaxErr));  // not sent
+  const bool seconds = CommandName(args_) == "EXPIRE";
+  if (seconds && (v > kNoTtl / 1000 || v < -(kNoTtl / 1000))) {
+    return One(InvalidExpire(CommandName(args_)));
+  }
+  if (seconds) v *= 1000;
+  KeyCell& c = Cell(args_[1]);
+  if (!c.present) return One(Reply::Integer(0));
+  if (v <= 0) {
+    c = KeyCell::Absent();
+  } else {
+    c.expire_lo = SatAdd(window_.lo, v);
+    c.expire_hi = SatAdd(window_.hi, v);
+  }
+  return One(Reply::Integer(1));
+}
+
+// Redis's LRANGE/ZRANGE index arithmetic: [start, end] clamped to a
+// sequence of `len`; false when the range is empty.
+bool ClampRange(int64_t len, int64_t* start, int64_t* end) {
+  if (*start < 0) *start += len;
+  if (*end < 0) *end += len;
+  if (*start < 0) *start = 0;
+  if (*start > *end || *start >= len) return false;
+  if (*end >= len) *end = len - 1;
+  return true;
+}
+
+Reply BulkArray(const std::vector<std::string>& items) {
+  std::vector<Reply> out;
+  out.reserve(items.size());
+  for (const std::string& s : items) out.push_back(Reply::Bulk(s));
+  return Reply::Array(std::move(out));
+}
+
+std::vector<ModelOutcome> Eval::Lists(absl::string_view name) {
+  if (name == "LPUSH" || name == "RPUSH") {
+    if (WrongType(Cell(args_[1]), KeyType::kList)) {
+      return One(WrongTypeError());
+    }
+    KeyCell& c = Create(args_[1], KeyType::kList);
+    for (size_t i = 2; i < args_.size(); ++i) {
+      if (name == "LPUSH") {
+        c.list.insert(c.list.begin(), args_[i]);
+      } else {
+        c.list.push_back(args_[i]);
+      }
+    }
+    return One(Reply::Integer(static_cast<int64_t>(c.list.size())));
+  }
+  if (name == "LPOP" || name == "RPOP") {
+    if (args_.size() > 3) return One(ArityError(name));
+    const bool has_count = args_.size() == 3;
+    int64_t count = 1;
+    if (has_count && (!RedisParseInt(args_[2], &count) || count < 0)) {
+      return One(Reply::Error(kMustBePositiveErr));
+    }
+    KeyCell& c = Cell(args_[1]);
+    if (!c.present) return One(Reply::Null());
+    if (WrongType(c, KeyType::kList)) return One(WrongTypeError());
+    std::vector<std::string> popped;
+    while (static_cast<int64_t>(popped.size()) < count && !c.list.empty()) {
+      if (name == "LPOP") {
+        popped.push_back(c.list.front());
+        c.list.erase(c.list.begin());
+      } else {
+        popped.push_back(c.list.back());
+        c.list.pop_back();
+      }
+    }
+    if (!has_count) return One(Reply::Bulk(popped[0]));
+    return One(BulkArray(popped));
+  }
+  if (name == "LLEN") {
+    const KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kList)) return One(WrongTypeError());
+    return One(Reply::Integer(static_cast<int64_t>(c.list.size())));
+  }
+  if (name == "LINDEX") {
+    const KeyCell& c = Cell(args_[1]);
+    if (!c.present) return One(Reply::Null());
+    if (WrongType(c, KeyType::kList)) return One(WrongTypeError());
+    int64_t index;
+    if (!RedisParseInt(args_[2], &index)) return One(Reply::Error(kNotIntErr));
+    const int64_t len = static_cast<int64_t>(c.list.size());
+    if (index < 0) index += len;
+    if (index < 0 || index >= len) return One(Reply::Null());
+    return One(Reply::Bulk(c.list[static_cast<size_t>(index)]));
+  }
+  if (name == "LRANGE" || name == "LTRIM") {
+    int64_t start, end;
+    if (!RedisParseInt(args_[2], &start) || !RedisParseInt(args_[3], &end)) {
+      return One(Reply::Error(kNotIntErr));
+    }
+    KeyCell& c = Cell(args_[1]);
+    const bool trim = name == "LTRIM";
+    if (!c.present) {
+      return One(trim ? Reply::Status("OK") : Reply::Array({}));
+    }
+    if (WrongType(c, KeyType::kList)) return One(WrongTypeError());
+    std::vector<std::string> kept;
+    if (ClampRange(static_cast<int64_t>(c.list.size()), &start, &end)) {
+      kept.assign(c.list.begin() + start, c.list.begin() + end + 1);
+    }
+    if (!trim) return One(BulkArray(kept));
+    c.list = std::move(kept);
+    return One(Reply::Status("OK"));
+  }
+  if (name == "LREM") {
+    int64_t count;
+    if (!RedisParseInt(args_[2], &count)) return One(Reply::Error(kNotIntErr));
+    KeyCell& c = Cell(args_[1]);
+    if (!c.present) return One(Reply::Integer(0));
+    if (WrongType(c, KeyType::kList)) return One(WrongTypeError());
+    int64_t removed = 0;
+    std::vector<std::string>& l = c.list;
+    if (count >= 0) {
+      for (size_t i = 0; i < l.size();) {
+        if (l[i] == args_[3] && (count == 0 || removed < count)) {
+          l.erase(l.begin() + static_cast<std::ptrdiff_t>(i));
+          ++removed;
+        } else {
+          ++i;
+        }
+      }
+    } else {
+      for (size_t i = l.size(); i-- > 0;) {
+        if (l[i] == args_[3] && removed < -count) {
+          l.erase(l.begin() + static_cast<std::ptrdiff_t>(i));
+          ++removed;
+        }
+      }
+    }
+    return One(Reply::Integer(removed));
+  }
+  if (name == "LMOVE") {
+    const std::string from = absl::AsciiStrToUpper(args_[3]);
+    const std::string to = absl::AsciiStrToUpper(args_[4]);
+    if ((from != "LEFT" && from != "RIGHT") || (to != "LEFT" && to != "RIGHT")) {
+      return One(Reply::Error(kSyntaxErr));
+    }
+    KeyCell& src = Cell(args_[1]);
+    if (!src.present) return One(Reply::Null());
+    if (WrongType(src, KeyType::kList)) return One(WrongTypeError());
+    if (WrongType(Cell(args_[2]), KeyType::kList)) {
+      return One(WrongTypeError());
+    }
+    std::string v;
+    if (from == "LEFT") {
+      v = src.list.front();
+      src.list.erase(src.list.begin());
+    } else {
+      v = src.list.back();
+      src.list.pop_back();
+    }
+    // Same key: `src` stays present while empty, so the element goes back.
+    KeyCell& dst = Create(args_[2], KeyType::kList);
+    if (to == "LEFT") {
+      dst.list.insert(dst.list.begin(), v);
+    } else {
+      dst.list.push_back(v);
+    }
+    return One(Reply::Bulk(v));
+  }
+  return One(Reply::Error(absl::StrCat("ERR model: no '", name, "'")));
+}
+
+std::vector<ModelOutcome> Eval::Hashes(absl::string_view name) {
+  if (name == "HSET") {
+    if (args_.size() % 2 != 0) return One(ArityError(name));
+    if (WrongType(Cell(args_[1]), KeyType::kHash)) {
+      return One(WrongTypeError());
+    }
+    KeyCell& c = Create(args_[1], KeyType::kHash);
+    int64_t created = 0;
+    for (size_t i = 2; i + 1 < args_.size(); i += 2) {
+      created += c.hash.count(args_[i]) == 0;
+      c.hash[args_[i]] = args_[i + 1];
+    }
+    return One(Reply::Integer(created));
+  }
+  if (name == "HINCRBY") {
+    int64_t incr;
+    if (!RedisParseInt(args_[3], &incr)) return One(Reply::Error(kNotIntErr));
+    if (WrongType(Cell(args_[1]), KeyType::kHash)) {
+      return One(WrongTypeError());
+    }
+    KeyCell& c = Create(args_[1], KeyType::kHash);
+    int64_t value = 0;
+    auto it = c.hash.find(args_[2]);
+    if (it != c.hash.end() && !RedisParseInt(it->second, &value)) {
+      return One(Reply::Error(kHashNotIntErr));
+    }
+    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    if ((incr < 0 && value < 0 && incr < kMin - value) ||
+        (incr > 0 && value > 0 && incr > kMax - value)) {
+      return One(Reply::Error(kOverflowErr));
+    }
+    value += incr;
+    c.hash[args_[2]] = absl::StrCat(value);
+    return One(Reply::Integer(value));
+  }
+  KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kHash)) return One(WrongTypeError());
+  if (name == "HGET") {
+    auto it = c.hash.find(args_[2]);
+    return One(it == c.hash.end() ? Reply::Null() : Reply::Bulk(it->second));
+  }
+  if (name == "HDEL") {
+    int64_t removed = 0;
+    for (size_t i = 2; i < args_.size(); ++i) removed += c.hash.erase(args_[i]);
+    return One(Reply::Integer(removed));
+  }
+  if (name == "HLEN") {
+    return One(Reply::Integer(static_cast<int64_t>(c.hash.size())));
+  }
+  if (name == "HGETALL") {
+    std::vector<std::string> flat;
+    for (const auto& [f, v] : c.hash) {
+      flat.push_back(f);
+      flat.push_back(v);
+    }
+    return One(BulkArray(flat));
+  }
+  return One(Reply::Error(absl::StrCat("ERR model: no '", name, "'")));
+}
+
+std::vector<ModelOutcome> Eval::Sets(absl::string_view name) {
+  if (name == "SADD") {
+    if (WrongType(Cell(args_[1]), KeyType::kSet)) return One(WrongTypeError());
+    KeyCell& c = Create(args_[1], KeyType::kSet);
+    int64_t added = 0;
+    for (size_t i = 2; i < args_.size(); ++i) {
+      added += c.set.insert(args_[i]).second;
+    }
+    return One(Reply::Integer(added));
+  }
+  if (name == "SINTER" || name == "SUNIONSTORE") {
+    // Every source is looked up and type-checked first (7.0 checks the
+    // ones after a missing key too); missing ones are empty sets.
+    const bool store = name == "SUNIONSTORE";
+    const size_t first = store ? 2 : 1;
+    for (size_t i = first; i < args_.size(); ++i) {
+      if (WrongType(Cell(args_[i]), KeyType::kSet)) {
+        return One(WrongTypeError());
+      }
+    }
+    std::set<std::string> result;
+    if (store) {
+      for (size_t i = first; i < args_.size(); ++i) {
+        const KeyCell& c = Cell(args_[i]);
+        result.insert(c.set.begin(), c.set.end());
+      }
+      KeyCell& dst = Cell(args_[1]);
+      dst = KeyCell::Aggregate(KeyType::kSet);  // any old type and TTL go
+      dst.set = result;
+      return One(Reply::Integer(static_cast<int64_t>(result.size())));
+    }
+    result = Cell(args_[first]).set;
+    for (size_t i = first + 1; i < args_.size(); ++i) {
+      const std::set<std::string>& other = Cell(args_[i]).set;
+      for (auto it = result.begin(); it != result.end();) {
+        it = other.count(*it) ? std::next(it) : result.erase(it);
+      }
+    }
+    return One(
+        BulkArray(std::vector<std::string>(result.begin(), result.end())));
+  }
+  KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kSet)) return One(WrongTypeError());
+  if (name == "SREM") {
+    int64_t removed = 0;
+    for (size_t i = 2; i < args_.size(); ++i) removed += c.set.erase(args_[i]);
+    return One(Reply::Integer(removed));
+  }
+  if (name == "SMEMBERS") {
+    return One(BulkArray(std::vector<std::string>(c.set.begin(), c.set.end())));
+  }
+  if (name == "SCARD") {
+    return One(Reply::Integer(static_cast<int64_t>(c.set.size())));
+  }
+  if (name == "SISMEMBER") return One(Reply::Integer(c.set.count(args_[2])));
+  return One(Reply::Error(absl::StrCat("ERR model: no '", name, "'")));
+}
+
+// A sorted set's elements in Redis's order: by score, then member bytes.
+std::vector<std::pair<std::string, double>> Ordered(const KeyCell& c) {
+  std::vector<std::pair<std::string, double>> out(c.zset.begin(),
+                                                  c.zset.end());
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second < b.second;  // ties keep the map's member order
+  });
+  return out;
+}
+
+std::vector<ModelOutcome> Eval::ZAdd() {
+  enum : uint32_t { kZNx = 1, kZXx = 2, kZGt = 4, kZLt = 8, kZCh = 16,
+                    kZIncr = 32 };
+  uint32_t f = 0;
+  size_t j = 2;
+  for (; j < args_.size(); ++j) {
+    const std::string opt = absl::AsciiStrToUpper(args_[j]);
+    if (opt == "NX") f |= kZNx;
+    else if (opt == "XX") f |= kZXx;
+    else if (opt == "GT") f |= kZGt;
+    else if (opt == "LT") f |= kZLt;
+    else if (opt == "CH") f |= kZCh;
+    else if (opt == "INCR") f |= kZIncr;
+    else break;
+  }
+  const size_t elements = args_.size() - j;
+  if (elements == 0 || elements % 2 != 0) return One(Reply::Error(kSyntaxErr));
+  if ((f & kZNx) && (f & kZXx)) return One(Reply::Error(kZaddNxXxErr));
+  if (((f & kZGt) && (f & kZNx)) || ((f & kZLt) && (f & kZNx)) ||
+      ((f & kZGt) && (f & kZLt))) {
+    return One(Reply::Error(kZaddGtLtNxErr));
+  }
+  if ((f & kZIncr) && elements > 2) return One(Reply::Error(kZaddIncrErr));
+  std::vector<double> scores;
+  for (size_t i = j; i < args_.size(); i += 2) {
+    double d;
+    if (!RedisParseDouble(args_[i], &d)) return One(Reply::Error(kNotFloatErr));
+    scores.push_back(d);
+  }
+  KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+  if (!c.present && (f & kZXx)) {
+    return One((f & kZIncr) ? Reply::Null() : Reply::Integer(0));
+  }
+  Create(args_[1], KeyType::kZset);
+  int64_t added = 0, updated = 0;
+  bool processed = false;
+  double last = 0;
+  for (size_t e = 0; e < scores.size(); ++e) {
+    const std::string& member = args_[j + 2 * e + 1];
+    double score = scores[e];
+    auto it = c.zset.find(member);
+    if (it != c.zset.end()) {
+      if (f & kZNx) continue;
+      if (f & kZIncr) {
+        score += it->second;
+        if (std::isnan(score)) return One(Reply::Error(kZscoreNanErr));
+      }
+      if (((f & kZGt) && score <= it->second) ||
+          ((f & kZLt) && score >= it->second)) {
+        continue;
+      }
+      processed = true;
+      last = score;
+      if (score != it->second) {
+        it->second = score;
+        ++updated;
+      }
+    } else {
+      if (f & kZXx) continue;
+      c.zset[member] = score;
+      ++added;
+      processed = true;
+      last = score;
+    }
+  }
+  if (f & kZIncr) {
+    return One(processed ? Reply::Bulk(RedisFormatDouble(last))
+                         : Reply::Null());
+  }
+  return One(Reply::Integer((f & kZCh) ? added + updated : added));
+}
+
+// zslParseRange's half of a score range: "(x" exclusive, else inclusive.
+bool ParseScoreBound(absl::string_view s, double* v, bool* exclusive) {
+  *exclusive = !s.empty() && s[0] == '(';
+  if (*exclusive) s.remove_prefix(1);
+  std::string buf(s);
+  char* end;
+  *v = strtod(buf.c_str(), &end);
+  return *end == '\0' && !std::isnan(*v);
+}
+
+std::vector<ModelOutcome> Eval::ZRange() {
+  bool with_scores = false, rev = false, by_score = false, by_lex = false;
+  int64_t offset = 0, limit = -1;
+  for (size_t j = 4; j < args_.size(); ++j) {
+    const std::string opt = absl::AsciiStrToUpper(args_[j]);
+    const size_t left = args_.size() - j - 1;
+    if (opt == "WITHSCORES") {
+      with_scores = true;
+    } else if (opt == "LIMIT" && left >= 2) {
+      if (!RedisParseInt(args_[j + 1], &offset) ||
+          !RedisParseInt(args_[j + 2], &limit)) {
+        return One(Reply::Error(kNotIntErr));
+      }
+      j += 2;
+    } else if (!rev && opt == "REV") {
+      rev = true;
+    } else if (!by_score && !by_lex && opt == "BYLEX") {
+      by_lex = true;
+    } else if (!by_score && !by_lex && opt == "BYSCORE") {
+      by_score = true;
+    } else {
+      return One(Reply::Error(kSyntaxErr));
+    }
+  }
+  if (limit != -1 && !by_score && !by_lex) return One(Reply::Error(kLimitErr));
+  if (with_scores && by_lex) return One(Reply::Error(kWithScoresLexErr));
+  if (by_lex) return One(Reply::Error("ERR model: BYLEX is not modelled"));
+  std::vector<std::pair<std::string, double>> picked;
+  auto elements = [&](const KeyCell& c) {
+    std::vector<std::pair<std::string, double>> all = Ordered(c);
+    if (rev) std::reverse(all.begin(), all.end());
+    return all;
+  };
+  if (by_score) {
+    double min, max;
+    bool min_ex, max_ex;
+    // REV takes the range as max, min.
+    const std::string& lo_arg = rev ? args_[3] : args_[2];
+    const std::string& hi_arg = rev ? args_[2] : args_[3];
+    if (!ParseScoreBound(lo_arg, &min, &min_ex) ||
+        !ParseScoreBound(hi_arg, &max, &max_ex)) {
+      return One(Reply::Error(kMinMaxErr));
+    }
+    const KeyCell& c = Cell(args_[1]);
+    if (!c.present) return One(Reply::Array({}));
+    if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+    if (offset < 0) return One(Reply::Array({}));
+    int64_t skip = offset;
+    for (const auto& e : elements(c)) {
+      const bool in = (min_ex ? e.second > min : e.second >= min) &&
+                      (max_ex ? e.second < max : e.second <= max);
+      if (!in) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      if (limit >= 0 && static_cast<int64_t>(picked.size()) >= limit) break;
+      picked.push_back(e);
+    }
+  } else {
+    int64_t start, end;
+    if (!RedisParseInt(args_[2], &start) || !RedisParseInt(args_[3], &end)) {
+      return One(Reply::Error(kNotIntErr));
+    }
+    const KeyCell& c = Cell(args_[1]);
+    if (!c.present) return One(Reply::Array({}));
+    if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+    const auto all = elements(c);
+    if (ClampRange(static_cast<int64_t>(all.size()), &start, &end)) {
+      picked.assign(all.begin() + start, all.begin() + end + 1);
+    }
+  }
+  std::vector<Reply> out;
+  for (const auto& [member, score] : picked) {
+    out.push_back(Reply::Bulk(member));
+    if (with_scores) out.push_back(Reply::Bulk(RedisFormatDouble(score)));
+  }
+  return One(Reply::Array(std::move(out)));
+}
+
+std::vector<ModelOutcome> Eval::SortedSets(absl::string_view name) {
+  if (name == "ZINCRBY") {
+    double incr;
+    if (!RedisParseDouble(args_[2], &incr)) {
+      return One(Reply::Error(kNotFloatErr));
+    }
+    KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+    Create(args_[1], KeyType::kZset);
+    auto it = c.zset.find(args_[3]);
+    const double score = (it == c.zset.end() ? 0 : it->second) + incr;
+    if (std::isnan(score)) return One(Reply::Error(kZscoreNanErr));
+    c.zset[args_[3]] = score;
+    return One(Reply::Bulk(RedisFormatDouble(score)));
+  }
+  if (name == "ZPOPMIN") {
+    if (args_.size() > 3) return One(Reply::Error(kSyntaxErr));
+    int64_t count = 1;
+    if (args_.size() == 3 && (!RedisParseInt(args_[2], &count) || count < 0)) {
+      return One(Reply::Error(kMustBePositiveErr));
+    }
+    KeyCell& c = Cell(args_[1]);
+    if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+    std::vector<std::string> flat;
+    const auto all = Ordered(c);
+    for (int64_t i = 0; i < count && i < static_cast<int64_t>(all.size());
+         ++i) {
+      flat.push_back(all[i].first);
+      flat.push_back(RedisFormatDouble(all[i].second));
+      c.zset.erase(all[i].first);
+    }
+    return One(BulkArray(flat));
+  }
+  KeyCell& c = Cell(args_[1]);
+  if (WrongType(c, KeyType::kZset)) return One(WrongTypeError());
+  if (name == "ZREM") {
+    int64_t removed = 0;
+    for (size_t i = 2; i < args_.size(); ++i) removed += c.zset.erase(args_[i]);
+    return One(Reply::Integer(removed));
+  }
+  if (name == "ZSCORE") {
+    auto it = c.zset.find(args_[2]);
+    return One(it == c.zset.end() ? Reply::Null()
+                                  : Reply::Bulk(RedisFormatDouble(it->second)));
+  }
+  if (name == "ZCARD") {
+    return One(Reply::Integer(static_cast<int64_t>(c.zset.size())));
+  }
+  if (name == "ZRANK") {
+    const auto all = Ordered(c);
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].first == args_[2]) {
+        return One(Reply::Integer(static_cast<int64_t>(i)));
+      }
+    }
+    return One(Reply::Null());
+  }
+  return One(Reply::Error(absl::StrCat("ERR model: no '", name, "'")));
+}
+
 void AddReply(std::vector<Reply>& replies, const Reply& r) {
   for (const Reply& x : replies) {
     if (x == r) return;
@@ -519,6 +1126,12 @@ std::string Quote(absl::string_view s) {
   return out;
 }
 
+struct QuoteFormatter {
+  void operator()(std::string* out, const std::string& s) const {
+    out->append(Quote(s));
+  }
+};
+
 std::string DescribeCells(const std::vector<KeyCell>& cells) {
   std::vector<std::string> parts;
   for (const KeyCell& c : cells) parts.push_back(c.DebugString());
@@ -527,11 +1140,92 @@ std::string DescribeCells(const std::vector<KeyCell>& cells) {
 
 }  // namespace
 
+absl::string_view KeyTypeName(KeyType type) {
+  switch (type) {
+    case KeyType::kString:
+      return "string";
+    case KeyType::kList:
+      return "list";
+    case KeyType::kHash:
+      return "hash";
+    case KeyType::kSet:
+      return "set";
+    case KeyType::kZset:
+      return "zset";
+  }
+  return "?";
+}
+
+bool KeyCell::SameValue(const KeyCell& o) const {
+  if (present != o.present) return false;
+  if (!present) return true;
+  if (type != o.type) return false;
+  switch (type) {
+    case KeyType::kString:
+      return value == o.value;
+    case KeyType::kList:
+      return list == o.list;
+    case KeyType::kHash:
+      return hash == o.hash;
+    case KeyType::kSet:
+      return set == o.set;
+    case KeyType::kZset:
+      return zset == o.zset;
+  }
+  return false;
+}
+
+bool KeyCell::EmptyAggregate() const {
+  switch (type) {
+    case KeyType::kString:
+      return false;
+    case KeyType::kList:
+      return present && list.empty();
+    case KeyType::kHash:
+      return present && hash.empty();
+    case KeyType::kSet:
+      return present && set.empty();
+    case KeyType::kZset:
+      return present && zset.empty();
+  }
+  return false;
+}
+
 std::string KeyCell::DebugString() const {
   if (!present) return "absent";
-  if (expire_lo == kNoTtl) return Quote(value);
+  std::string shown;
+  switch (type) {
+    case KeyType::kString:
+      shown = Quote(value);
+      break;
+    case KeyType::kList:
+      shown = absl::StrCat("list[", absl::StrJoin(list, ",", QuoteFormatter()),
+                           "]");
+      break;
+    case KeyType::kHash: {
+      std::vector<std::string> parts;
+      for (const auto& [f, v] : hash) {
+        parts.push_back(absl::StrCat(Quote(f), ":", Quote(v)));
+      }
+      shown = absl::StrCat("hash{", absl::StrJoin(parts, ","), "}");
+      break;
+    }
+    case KeyType::kSet:
+      shown = absl::StrCat("set{", absl::StrJoin(set, ",", QuoteFormatter()),
+                           "}");
+      break;
+    case KeyType::kZset: {
+      std::vector<std::string> parts;
+      for (const auto& [m, sc] : Ordered(*this)) {
+        parts.push_back(absl::StrCat(Quote(m), ":", RedisFormatDouble(sc)));
+      }
+      shown = absl::StrCat("zset{", absl::StrJoin(parts, ","), "}");
+      break;
+    }
+  }
+  if (expire_lo == kNoTtl) return shown;
   return absl::StrCat(
-      Quote(value), " ttl@[", expire_lo, ",",
+      shown, " ttl@[", expire_lo, ",",
       expire_hi == kNoTtl ? std::string("never") : absl::StrCat(expire_hi),
       "]");
 }
@@ -554,6 +1248,18 @@ std::vector<std::string> CommandKeys(absl::Span<const std::string> args) {
   } else if (IsOneOf(name, {"RENAME", "RENAMENX"})) {
     add(args[1]);
     if (args.size() > 2) add(args[2]);
+  } else if (IsOneOf(name, {"SINTER", "SUNIONSTORE"})) {
+    for (size_t i = 1; i < args.size(); ++i) add(args[i]);
+  } else if (name == "LMOVE") {
+    add(args[1]);
+    if (args.size() > 2) add(args[2]);
+  } else if (IsOneOf(name, {"EXPIRE", "PEXPIRE", "PERSIST", "LPUSH", "RPUSH",
+                            "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX", "LREM",
+                            "LTRIM", "HSET", "HGET", "HDEL", "HGETALL", "HLEN",
+                            "HINCRBY", "SADD", "SREM", "SMEMBERS", "SCARD",
+                            "SISMEMBER", "ZADD", "ZREM", "ZSCORE", "ZRANGE",
+                            "ZRANK", "ZCARD", "ZINCRBY", "ZPOPMIN"})) {
+    add(args[1]);
   } else if (IsOneOf(name, {"GET", "SET", "SETNX", "GETSET", "STRLEN", "APPEND",
                             "INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT",
                             "GETRANGE", "SETRANGE", "GETDEL", "GETEX", "SETEX",
@@ -569,13 +1275,74 @@ bool IsWriteCommand(absl::Span<const std::string> args) {
       {"SET",      "SETNX",   "GETSET",      "APPEND",   "INCR",   "DECR",
        "INCRBY",   "DECRBY",  "INCRBYFLOAT", "SETRANGE", "GETDEL", "GETEX",
        "SETEX",    "PSETEX",  "MSET",        "MSETNX",   "DEL",    "RENAME",
-       "RENAMENX", "FLUSHDB", "FLUSHALL"});
+       "RENAMENX", "FLUSHDB", "FLUSHALL", "EXPIRE", "PEXPIRE", "PERSIST",
+       "LPUSH",    "RPUSH",   "LPOP",        "RPOP",     "LREM",   "LTRIM",
+       "LMOVE",    "HSET",    "HDEL",        "HINCRBY",  "SADD",   "SREM",
+       "SUNIONSTORE", "ZADD", "ZREM",        "ZINCRBY",  "ZPOPMIN"});
 }
 
 std::vector<ModelOutcome> EvalCommand(absl::Span<const std::string> args,
                                       absl::Span<const KeyCell> cells,
                                       ExecWindow window) {
-  return Eval(args, cells, window).Run();
+  std::vector<ModelOutcome> out = Eval(args, cells, window).Run();
+  // Redis deletes an aggregate that a command emptied.
+  for (ModelOutcome& o : out) {
+    for (KeyCell& c : o.cells) {
+      if (c.EmptyAggregate()) c = KeyCell::Absent();
+    }
+  }
+  return out;
+}
+
+bool RedisParseDouble(absl::string_view s, double* out) {
+  if (s.empty() || s.size() >= 5 * 1024) return false;
+  std::string buf(s);
+  char* end;
+  errno = 0;
+  const double v = strtod(buf.c_str(), &end);
+  if (isspace(static_cast<unsigned char>(buf[0])) ||
+      end != buf.c_str() + buf.size() ||
+      (errno == ERANGE &&
+       (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
+      std::isnan(v)) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+std::string RedisFormatDouble(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const int n = snprintf(buf, sizeof(buf), "%.17g", v);
+  return std::string(buf, static_cast<size_t>(std::max(n, 0)));
+}
+
+Reply CanonicalReply(absl::Span<const std::string> args, Reply reply) {
+  const std::string name = CommandName(args);
+  if (reply.type != Reply::Type::kArray) return reply;
+  for (const Reply& e : reply.elements) {
+    if (e.type != Reply::Type::kBulk) return reply;
+  }
+  auto by_str = [](const Reply& a, const Reply& b) { return a.str < b.str; };
+  if (name == "SMEMBERS" || name == "SINTER") {
+    std::sort(reply.elements.begin(), reply.elements.end(), by_str);
+  } else if (name == "HGETALL" && reply.elements.size() % 2 == 0) {
+    std::vector<std::pair<Reply, Reply>> pairs;
+    for (size_t i = 0; i < reply.elements.size(); i += 2) {
+      pairs.emplace_back(reply.elements[i], reply.elements[i + 1]);
+    }
+    std::sort(pairs.begin(), pairs.end(), [&](const auto& a, const auto& b) {
+      return a.first.str != b.first.str ? a.first.str < b.first.str
+                                        : a.second.str < b.second.str;
+    });
+    reply.elements.clear();
+    for (auto& [f, v] : pairs) {
+      reply.elements.push_back(std::move(f));
+      reply.elements.push_back(std::move(v));
+    }
+  }
+  return reply;
 }
 
 bool RedisParseInt(absl::string_view s, int64_t* out) {
@@ -670,7 +1437,7 @@ std::vector<KeyCell> Branches(const KeyCell& cell, ExecWindow window,
 
 void AddCell(std::vector<KeyCell>& cells, const KeyCell& cell) {
   for (KeyCell& c : cells) {
-    if (c.present == cell.present && c.value == cell.value) {
+    if (c.SameValue(cell)) {
       c.expire_lo = std::min(c.expire_lo, cell.expire_lo);
       c.expire_hi = std::max(c.expire_hi, cell.expire_hi);
       return;
@@ -766,8 +1533,10 @@ std::vector<Reply> KeyspaceModel::Predict(absl::Span<const std::string> args,
 
 std::string KeyspaceModel::Observe(absl::Span<const std::string> args,
                                    ExecWindow window, int64_t high_water,
-                                   const Reply& reply,
+                                   const Reply& observed,
                                    std::vector<std::string>* retire) {
+  // Unordered replies compare as multisets.
+  const Reply reply = CanonicalReply(args, observed);
   const std::string name = CommandName(args);
   if (name == "KEYS" && args.size() == 2) {
     return ObserveKeys(args[1], window, high_water, reply);

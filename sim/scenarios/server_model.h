@@ -1,6 +1,7 @@
 // The keyspace oracle of the "server" scenario: a model of what a Redis 7.0
 // server may answer, given what is known about the past, for the string and
-// key commands the scenario's clients send (see server_scenario.h).
+// key commands, and the list, hash, set and sorted-set commands the
+// scenario's clients send (see server_scenario.h).
 //
 // What the model knows is a set of possible states per key, not one state:
 //  - Time. A command runs at one server wall-clock instant that the
@@ -28,9 +29,13 @@
 // A key whose set grows beyond kMaxCells becomes unknown (anything goes, and
 // the caller retires it); this is counted, and rare.
 //
-// The command semantics follow Redis 7.0's t_string.c and db.c (argument
-// parsing order, error strings, string2ll/string2ld, ld2string), written
-// here from Redis's behaviour, independently of core/.
+// The command semantics follow Redis 7.0's t_string.c, t_list.c, t_hash.c,
+// t_set.c, t_zset.c, expire.c and db.c (argument parsing order, type checks,
+// error strings, string2ll/string2ld, ld2string, "%.17g" scores), written
+// here from Redis's behaviour, independently of core/. Non-idempotent
+// writes (INCR, LPUSH, LPOP, ZINCRBY, ...) need nothing special: a lost one
+// is evaluated like any other write on every state its key may be in, and
+// the key keeps both the "ran" and "did not run" states (Uncertain).
 //
 // Single-threaded; no I/O.
 
@@ -40,6 +45,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,23 +68,51 @@ struct ExecWindow {
   int64_t hi = 0;
 };
 
-// One possible state of a key: absent, or holding `value` with an expiry
-// time somewhere in [expire_lo, expire_hi] (kNoTtl: none).
+// The type of a key's value, as TYPE names it.
+enum class KeyType : uint8_t { kString, kList, kHash, kSet, kZset };
+absl::string_view KeyTypeName(KeyType type);
+
+// One possible state of a key: absent, or holding a value of `type` (a
+// string in `value`, or the elements of an aggregate in the member of its
+// type; an aggregate is never empty, as Redis deletes an emptied one) with
+// an expiry time somewhere in [expire_lo, expire_hi] (kNoTtl: none).
 struct KeyCell {
   bool present = false;
   std::string value;
   int64_t expire_lo = kNoTtl;
   int64_t expire_hi = kNoTtl;
+  KeyType type = KeyType::kString;
+  std::vector<std::string> list;
+  std::map<std::string, std::string> hash;
+  std::set<std::string> set;
+  std::map<std::string, double> zset;  // member -> score
 
   static KeyCell Absent() { return KeyCell(); }
   static KeyCell Live(std::string v, int64_t lo = kNoTtl, int64_t hi = kNoTtl) {
-    return KeyCell{true, std::move(v), lo, hi};
+    KeyCell c;
+    c.present = true;
+    c.value = std::move(v);
+    c.expire_lo = lo;
+    c.expire_hi = hi;
+    return c;
   }
+  // A present, still empty aggregate of `type` without a TTL.
+  static KeyCell Aggregate(KeyType type) {
+    KeyCell c;
+    c.present = true;
+    c.type = type;
+    return c;
+  }
+  // Whether the two hold the same thing (presence, type and contents),
+  // whatever their expiry.
+  bool SameValue(const KeyCell& o) const;
+  // A present aggregate without elements (about to be deleted).
+  bool EmptyAggregate() const;
   bool operator==(const KeyCell& o) const {
-    return present == o.present && value == o.value &&
-           expire_lo == o.expire_lo && expire_hi == o.expire_hi;
+    return SameValue(o) && expire_lo == o.expire_lo &&
+           expire_hi == o.expire_hi;
   }
-  // "absent", "\"v\"", "\"v\" ttl@[lo,hi]".
+  // "absent", "\"v\"", "list[\"a\",\"b\"] ttl@[lo,hi]".
   std::string DebugString() const;
 };
 
@@ -109,6 +143,14 @@ std::vector<ModelOutcome> EvalCommand(absl::Span<const std::string> args,
 
 // Redis's string2ll and string2ld (as INCR and INCRBYFLOAT parse).
 bool RedisParseInt(absl::string_view s, int64_t* out);
+// Redis's getDoubleFromObject (ZADD scores, ZINCRBY increments).
+bool RedisParseDouble(absl::string_view s, double* out);
+// A score as Redis 7.0 replies it in RESP2 ("%.17g", "inf", "-inf").
+std::string RedisFormatDouble(double v);
+// `reply` with the elements of an unordered reply (SMEMBERS, SINTER:
+// members; HGETALL: field-value pairs) sorted, as the model produces it,
+// so that replies compare as multisets. Other replies are returned as is.
+Reply CanonicalReply(absl::Span<const std::string> args, Reply reply);
 bool RedisParseLongDouble(absl::string_view s, long double* out);
 // Redis's ld2string in "human" mode (INCRBYFLOAT's reply).
 std::string RedisFormatLongDouble(long double v);

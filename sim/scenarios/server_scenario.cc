@@ -772,10 +772,17 @@ ScenarioResult ServerScenario::Run(const ScenarioOptions& options) {
     for (int i = 0; i < client_count; ++i) {
       Client* c = client(i);
       std::vector<std::string> keys = c->AllKeys();
-      run.checks_expected += static_cast<int>(keys.size()) + 1;
+      // One read per type: four of them reply WRONGTYPE, which the model
+      // checks too, and the fifth shows the whole value.
+      run.checks_expected += 5 * static_cast<int>(keys.size()) + 1;
       PostTo(*client_nodes[i], [c, keys = std::move(keys)] {
         for (const std::string& k : keys) {
           c->AddCheck({"GET", k}, Client::Kind::kFinal);
+          c->AddCheck({"LRANGE", k, "0", "-1"}, Client::Kind::kFinal);
+          c->AddCheck({"HGETALL", k}, Client::Kind::kFinal);
+          c->AddCheck({"SMEMBERS", k}, Client::Kind::kFinal);
+          c->AddCheck({"ZRANGE", k, "0", "-1", "WITHSCORES"},
+                      Client::Kind::kFinal);
         }
         c->AddCheck({"KEYS", absl::StrCat(c->prefix(), "*")},
                     Client::Kind::kFinal);

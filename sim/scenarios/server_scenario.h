@@ -1,7 +1,8 @@
 // The "server" scenario: one server under fire. One node runs the real
 // server (core's Engine with every command family, behind core's Server);
 // 3 to 6 client nodes (drawn from the seed) send it pipelined RESP
-// requests from a random workload while the fault generator strikes, and
+// requests from a random workload (strings, keys, lists, hashes, sets,
+// sorted sets, TTLs on all of them) while the fault generator strikes, and
 // every reply is checked against a model of the keyspace
 // (server_model.h).
 //
@@ -22,8 +23,9 @@
 //     faults can still arrive (retransmissions of held bytes come at most
 //     ~30 s after a heal, pauses and clogs end within 10 s), so the final
 //     check sees a still keyspace.
-//  4. Final check (within 60 s): each client GETs every key it ever used
-//     and lists its keys with KEYS; then one client lists all keys and asks
+//  4. Final check (within 60 s): each client reads every key it ever used
+//     as each type (GET, LRANGE, HGETALL, SMEMBERS, ZRANGE WITHSCORES) and
+//     lists its keys with KEYS; then one client lists all keys and asks
 //     DBSIZE. Each answer must fit the model.
 // The run stops at the first violation; ScenarioResult::failure says which
 // client, which request, what came back and what the model allowed.

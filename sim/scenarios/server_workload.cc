@@ -1,5 +1,7 @@
 #include "sim/scenarios/server_workload.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -39,6 +41,224 @@ WorkloadGenerator::WorkloadGenerator(int client, uint64_t stream_seed,
 
 std::string WorkloadGenerator::Key() {
   return absl::StrCat("@", random_.Uniform(static_cast<uint64_t>(slots_)));
+}
+
+std::string WorkloadGenerator::TypedKey(int type) {
+  // Slots s with s % 5 == type are the type's own (strings 0 and 5, lists
+  // 1 and 6, ...), so that aggregates grow; one time in ten (a string one
+  // time in twelve) any slot, so that types mix (WRONGTYPE, and SET or
+  // RENAME over an aggregate) without strings taking over every slot.
+  std::vector<int> own;
+  for (int s = type; s < slots_; s += 5) own.push_back(s);
+  if (own.empty() || random_.Uniform(type == 0 ? 12 : 10) == 0) return Key();
+  return absl::StrCat("@", own[random_.Uniform(own.size())]);
+}
+
+std::string WorkloadGenerator::Element() {
+  // A small alphabet, so that pushes, removals and lookups meet.
+  if (random_.Bernoulli(0.3)) return Tag();
+  return absl::StrCat("e", random_.Uniform(5));
+}
+
+std::string WorkloadGenerator::SmallInt(int lo, int hi) {
+  return absl::StrCat(lo + static_cast<int64_t>(random_.Uniform(
+                               static_cast<uint64_t>(hi - lo + 1))));
+}
+
+std::string WorkloadGenerator::Score() {
+  // Exact binary fractions, and 1.1 for "%.17g" (1.1000000000000001).
+  static constexpr const char* kScores[] = {"-2", "-1",  "0",    "1",
+                                            "2",  "3",   "5",    "0.5",
+                                            "2.25", "-1.5", "1.1", "10"};
+  return kScores[random_.Uniform(std::size(kScores))];
+}
+
+void WorkloadGenerator::NextAggregate(int which, std::vector<std::string>& a) {
+  enum { kString, kList, kHash, kSet, kZset };
+  const std::string side[] = {"LEFT", "RIGHT"};
+  switch (which) {
+    case 0:
+    case 1: {
+      a = {which == 0 ? "LPUSH" : "RPUSH", TypedKey(kList)};
+      const int n = 1 + static_cast<int>(random_.Uniform(3));
+      for (int i = 0; i < n; ++i) a.push_back(Element());
+      return;
+    }
+    case 2:
+    case 3:
+      a = {which == 2 ? "LPOP" : "RPOP", TypedKey(kList)};
+      if (random_.Bernoulli(0.4)) {
+        a.push_back(random_.Bernoulli(0.05) ? "-1" : SmallInt(0, 3));
+      }
+      return;
+    case 4:
+      a = {"LRANGE", TypedKey(kList), SmallInt(-4, 3), SmallInt(-4, 5)};
+      return;
+    case 5:
+      a = {"LLEN", TypedKey(kList)};
+      return;
+    case 6:
+      a = {"LINDEX", TypedKey(kList), SmallInt(-4, 4)};
+      return;
+    case 7:
+      a = {"LREM", TypedKey(kList), SmallInt(-2, 2), Element()};
+      return;
+    case 8:
+      a = {"LTRIM", TypedKey(kList), SmallInt(-1, 2), SmallInt(-2, 6)};
+      return;
+    case 9:
+      a = {"LMOVE", TypedKey(kList), TypedKey(kList),
+           random_.Bernoulli(0.03) ? "UP" : side[random_.Uniform(2)],
+           side[random_.Uniform(2)]};
+      return;
+    case 10: {
+      a = {"HSET", TypedKey(kHash)};
+      const int n = 1 + static_cast<int>(random_.Uniform(3));
+      for (int i = 0; i < n; ++i) {
+        a.push_back(absl::StrCat("f", random_.Uniform(5)));
+        a.push_back(Value());
+      }
+      if (random_.Bernoulli(0.03)) a.push_back("f9");  // arity error
+      return;
+    }
+    case 11:
+      a = {"HGET", TypedKey(kHash), absl::StrCat("f", random_.Uniform(6))};
+      return;
+    case 12:
+      a = {"HDEL", TypedKey(kHash), absl::StrCat("f", random_.Uniform(6))};
+      if (random_.Bernoulli(0.3)) {
+        a.push_back(absl::StrCat("f", random_.Uniform(6)));
+      }
+      return;
+    case 13:
+      a = {"HGETALL", TypedKey(kHash)};
+      return;
+    case 14:
+      a = {"HLEN", TypedKey(kHash)};
+      return;
+    case 15:
+      a = {"HINCRBY", TypedKey(kHash), absl::StrCat("f", random_.Uniform(5)),
+           random_.Bernoulli(0.04) ? "x1" : SmallInt(-10, 10)};
+      return;
+    case 16:
+    case 17: {
+      a = {which == 16 ? "SADD" : "SREM", TypedKey(kSet)};
+      const int n = 1 + static_cast<int>(random_.Uniform(3));
+      for (int i = 0; i < n; ++i) a.push_back(Element());
+      return;
+    }
+    case 18:
+      a = {"SMEMBERS", TypedKey(kSet)};
+      return;
+    case 19:
+      a = {"SCARD", TypedKey(kSet)};
+      return;
+    case 20:
+      a = {"SISMEMBER", TypedKey(kSet), Element()};
+      return;
+    case 21:
+    case 22: {
+      a = {which == 21 ? "SINTER" : "SUNIONSTORE", TypedKey(kSet)};
+      const int n = (which == 21 ? 0 : 1) + static_cast<int>(random_.Uniform(3));
+      for (int i = 0; i < n; ++i) a.push_back(TypedKey(kSet));
+      return;
+    }
+    case 23: {
+      a = {"ZADD", TypedKey(kZset)};
+      static constexpr const char* kFlags[][2] = {
+          {"", ""},     {"", ""},      {"", ""},     {"NX", ""},
+          {"XX", ""},   {"GT", ""},    {"LT", ""},   {"CH", ""},
+          {"GT", "CH"}, {"LT", "CH"},  {"XX", "CH"}, {"NX", "CH"},
+          {"XX", "GT"}, {"INCR", ""},  {"INCR", ""}, {"GT", "INCR"},
+      };
+      static constexpr const char* kBad[][2] = {
+          {"NX", "XX"}, {"GT", "LT"}, {"NX", "GT"}, {"NX", "LT"}};
+      const bool bad = random_.Bernoulli(0.04);
+      for (const char* f : bad ? kBad[random_.Uniform(std::size(kBad))]
+                               : kFlags[random_.Uniform(std::size(kFlags))]) {
+        if (*f != '\0') a.push_back(f);
+      }
+      const bool incr = std::find(a.begin(), a.end(), "INCR") != a.end();
+      int pairs = incr ? 1 : 1 + static_cast<int>(random_.Uniform(3));
+      if (random_.Bernoulli(0.03)) ++pairs;  // INCR with two: an error
+      for (int i = 0; i < pairs; ++i) {
+        a.push_back(random_.Bernoulli(0.02) ? "abc" : Score());
+        a.push_back(absl::StrCat("m", random_.Uniform(6)));
+      }
+      if (random_.Bernoulli(0.02)) a.push_back("m9");  // odd: syntax error
+      return;
+    }
+    case 24:
+      a = {"ZREM", TypedKey(kZset), absl::StrCat("m", random_.Uniform(6))};
+      if (random_.Bernoulli(0.3)) {
+        a.push_back(absl::StrCat("m", random_.Uniform(6)));
+      }
+      return;
+    case 25:
+      a = {"ZSCORE", TypedKey(kZset), absl::StrCat("m", random_.Uniform(7))};
+      return;
+    case 26: {
+      a = {"ZRANGE", TypedKey(kZset)};
+      const bool by_score = random_.Bernoulli(0.45);
+      if (by_score) {
+        static constexpr const char* kBounds[] = {
+            "-inf", "+inf", "(1", "0", "2", "(3", "1.5", "5", "(0.5", "1.1"};
+        a.push_back(kBounds[random_.Uniform(std::size(kBounds))]);
+        a.push_back(random_.Bernoulli(0.02)
+                        ? "x"
+                        : kBounds[random_.Uniform(std::size(kBounds))]);
+      } else {
+        a.push_back(SmallInt(-3, 3));
+        a.push_back(SmallInt(-3, 4));
+      }
+      std::vector<std::vector<std::string>> opts;
+      if (by_score) opts.push_back({"BYSCORE"});
+      if (random_.Bernoulli(0.3)) opts.push_back({"REV"});
+      if (random_.Bernoulli(0.4)) opts.push_back({"WITHSCORES"});
+      if ((by_score && random_.Bernoulli(0.4)) || random_.Bernoulli(0.02)) {
+        // Without BYSCORE a LIMIT is an error (unless its count is -1).
+        opts.push_back({"LIMIT", SmallInt(0, 2),
+                        by_score ? SmallInt(-1, 3) : SmallInt(0, 3)});
+      }
+      for (size_t i = opts.size(); i > 1; --i) {
+        std::swap(opts[i - 1], opts[random_.Uniform(i)]);
+      }
+      for (auto& o : opts) {
+        for (auto& t : o) a.push_back(std::move(t));
+      }
+      return;
+    }
+    case 27:
+      a = {"ZRANK", TypedKey(kZset), absl::StrCat("m", random_.Uniform(7))};
+      return;
+    case 28:
+      a = {"ZCARD", TypedKey(kZset)};
+      return;
+    case 29: {
+      static constexpr const char* kIncr[] = {"1",     "-1", "0.5",
+                                              "2.5", "-0.25", "abc"};
+      a = {"ZINCRBY", TypedKey(kZset), kIncr[random_.Uniform(std::size(kIncr))],
+           absl::StrCat("m", random_.Uniform(6))};
+      return;
+    }
+    case 30:
+      a = {"ZPOPMIN", TypedKey(kZset)};
+      if (random_.Bernoulli(0.5)) {
+        a.push_back(random_.Bernoulli(0.05) ? "-2" : SmallInt(0, 3));
+      }
+      return;
+    case 31:
+      a = {"EXPIRE", TypedKey(static_cast<int>(random_.Uniform(5))),
+           random_.Bernoulli(0.05) ? "-1" : Ttl(true)};
+      return;
+    case 32:
+      a = {"PEXPIRE", TypedKey(static_cast<int>(random_.Uniform(5))),
+           random_.Bernoulli(0.05) ? "0" : Ttl(false)};
+      return;
+    default:
+      a = {"PERSIST", TypedKey(static_cast<int>(random_.Uniform(5)))};
+      return;
+  }
 }
 
 std::string WorkloadGenerator::Tag() {
@@ -194,32 +414,71 @@ WorkloadOp WorkloadGenerator::Next(int64_t wall_ms) {
       1,   // PING
       1,   // ECHO
       1,   // SELECT
+      // Aggregates, from case 29 on (NextAggregate).
+      5,  // LPUSH
+      4,  // RPUSH
+      3,  // LPOP
+      3,  // RPOP
+      4,  // LRANGE
+      2,  // LLEN
+      2,  // LINDEX
+      2,  // LREM
+      2,  // LTRIM
+      3,  // LMOVE
+      5,  // HSET
+      4,  // HGET
+      2,  // HDEL
+      3,  // HGETALL
+      2,  // HLEN
+      3,  // HINCRBY
+      5,  // SADD
+      3,  // SREM
+      3,  // SMEMBERS
+      2,  // SCARD
+      3,  // SISMEMBER
+      2,  // SINTER
+      2,  // SUNIONSTORE
+      7,  // ZADD
+      2,  // ZREM
+      3,  // ZSCORE
+      5,  // ZRANGE
+      2,  // ZRANK
+      2,  // ZCARD
+      3,  // ZINCRBY
+      2,  // ZPOPMIN
+      2,  // EXPIRE
+      3,  // PEXPIRE
+      1,  // PERSIST
   };
   int total = 0;
   for (int w : kWeights) total += w;
   int pick = static_cast<int>(random_.Uniform(static_cast<uint64_t>(total)));
   int which = 0;
   while (pick >= kWeights[which]) pick -= kWeights[which++];
+  if (which >= kFirstAggregate) {
+    NextAggregate(which - kFirstAggregate, a);
+    return op;
+  }
   auto keys = [&](int lo, int hi) {
     const int n = lo + static_cast<int>(random_.Uniform(hi - lo + 1));
     for (int i = 0; i < n; ++i) a.push_back(Key());
   };
   switch (which) {
     case 0:
-      a = {"GET", Key()};
+      a = {"GET", TypedKey(0)};
       break;
     case 1:
-      a = {"SET", Key(), Value()};
+      a = {"SET", TypedKey(0), Value()};
       AddSetOptions(a, wall_ms);
       break;
     case 2:
-      a = {"SETNX", Key(), Value()};
+      a = {"SETNX", TypedKey(0), Value()};
       break;
     case 3:
-      a = {"GETSET", Key(), Value()};
+      a = {"GETSET", TypedKey(0), Value()};
       break;
     case 4:
-      a = {"STRLEN", Key()};
+      a = {"STRLEN", TypedKey(0)};
       break;
     case 5:
       a = {"MGET"};
@@ -230,54 +489,54 @@ WorkloadOp WorkloadGenerator::Next(int64_t wall_ms) {
       a = {which == 6 ? "MSET" : "MSETNX"};
       const int pairs = 1 + static_cast<int>(random_.Uniform(3));
       for (int i = 0; i < pairs; ++i) {
-        a.push_back(Key());
+        a.push_back(TypedKey(0));
         a.push_back(Value());
       }
       break;
     }
     case 8:
-      a = {"APPEND", Key(),
+      a = {"APPEND", TypedKey(0),
            random_.Bernoulli(0.7) ? absl::StrCat("_", Tag())
                                   : absl::StrCat(random_.Uniform(10))};
       break;
     case 9:
-      a = {"INCR", Key()};
+      a = {"INCR", TypedKey(0)};
       break;
     case 10:
-      a = {"DECR", Key()};
+      a = {"DECR", TypedKey(0)};
       break;
     case 11:
     case 12:
-      a = {which == 11 ? "INCRBY" : "DECRBY", Key(),
+      a = {which == 11 ? "INCRBY" : "DECRBY", TypedKey(0),
            absl::StrCat(static_cast<int64_t>(random_.Uniform(201)) - 100)};
       break;
     case 13: {
       static constexpr const char* kIncr[] = {"0.25", "-1.5", "2",   "0.75",
                                               "-0.5", "10.5", "1e2", "abc"};
-      a = {"INCRBYFLOAT", Key(), kIncr[random_.Uniform(std::size(kIncr))]};
+      a = {"INCRBYFLOAT", TypedKey(0), kIncr[random_.Uniform(std::size(kIncr))]};
       break;
     }
     case 14:
-      a = {"GETRANGE", Key(),
+      a = {"GETRANGE", TypedKey(0),
            absl::StrCat(static_cast<int64_t>(random_.Uniform(21)) - 8),
            absl::StrCat(static_cast<int64_t>(random_.Uniform(21)) - 8)};
       break;
     case 15:
-      a = {"SETRANGE", Key(), absl::StrCat(random_.Uniform(12)),
+      a = {"SETRANGE", TypedKey(0), absl::StrCat(random_.Uniform(12)),
            random_.Bernoulli(0.5) ? Tag() : absl::StrCat(random_.Uniform(10))};
       break;
     case 16:
-      a = {"GETDEL", Key()};
+      a = {"GETDEL", TypedKey(0)};
       break;
     case 17:
-      a = {"GETEX", Key()};
+      a = {"GETEX", TypedKey(0)};
       AddGetExOptions(a, wall_ms);
       break;
     case 18:
-      a = {"SETEX", Key(), Ttl(true), Value()};
+      a = {"SETEX", TypedKey(0), Ttl(true), Value()};
       break;
     case 19:
-      a = {"PSETEX", Key(), random_.Bernoulli(0.05) ? "0" : Ttl(false),
+      a = {"PSETEX", TypedKey(0), random_.Bernoulli(0.05) ? "0" : Ttl(false),
            Value()};
       break;
     case 20:

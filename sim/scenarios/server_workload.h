@@ -44,9 +44,12 @@ std::string FormatWorkloadOp(const WorkloadOp& op);
 // The inverse; nullopt for a malformed line.
 std::optional<WorkloadOp> ParseWorkloadOp(absl::string_view line);
 
-// Draws one client's operations: a weighted mix of the string and key
-// commands (with valid and, rarely, invalid options), over `slots` key
-// slots, with exponential think times of mean `mean_think`.
+// Draws one client's operations: a weighted mix of the string, key, list,
+// hash, set and sorted-set commands (with valid and, rarely, invalid
+// options), over `slots` key slots, with exponential think times of mean
+// `mean_think`. Each aggregate type prefers its own slots but sometimes
+// lands on another type's, and strings and RENAME land anywhere, so every
+// seed mixes types on shared keys.
 class WorkloadGenerator {
  public:
   WorkloadGenerator(int client, uint64_t stream_seed, int slots,
@@ -57,7 +60,19 @@ class WorkloadGenerator {
   WorkloadOp Next(int64_t wall_ms);
 
  private:
+  // Where the aggregate commands start in Next()'s weight table.
+  static constexpr int kFirstAggregate = 29;
+
   std::string Key();
+  // A key of a slot that prefers `type` (0 string, 1 list, 2 hash, 3 set,
+  // 4 zset), or sometimes any slot.
+  std::string TypedKey(int type);
+  std::string Element();
+  std::string SmallInt(int lo, int hi);
+  std::string Score();
+  // The list, hash, set, sorted-set and expiry commands; `which` counts
+  // from kFirstAggregate.
+  void NextAggregate(int which, std::vector<std::string>& args);
   std::string Tag();
   std::string Value();
   std::string Ttl(bool seconds);
