@@ -360,3 +360,32 @@ TEST_F(BlockingTest, KeyOfAnotherTypeDoesNotWakeTheWaiter) {
 
 }  // namespace
 }  // namespace twinkv
+
+namespace twinkv {
+namespace {
+
+// SWAPDB brings another database's keys under waiting clients: they are
+// served from the swapped-in data at once, as Redis 7 does.
+TEST_F(BlockingTest, SwapDbServesClientsWaitingOnASwappedInKey) {
+  EXPECT_EQ(a_.Run({"BLPOP", "q", "0"}), "(blocked)");
+  b_.state().db_index = 1;
+  EXPECT_EQ(b_.Run({"RPUSH", "q", "x", "y"}), "(integer) 2");
+  EXPECT_EQ(a_.Take(), "(none)");  // a waits in database 0
+  EXPECT_EQ(b_.Run({"SWAPDB", "0", "1"}), "OK");
+  EXPECT_EQ(a_.Take(), "[q, x]");
+  EXPECT_EQ(a_.unblocked(), 1);
+  // The rest stays, now in database 0.
+  EXPECT_EQ(c_.Run({"LRANGE", "q", "0", "-1"}), "[y]");
+}
+
+TEST_F(BlockingTest, SwapDbDoesNotServeAKeyOfAnotherType) {
+  EXPECT_EQ(a_.Run({"BLPOP", "q", "0"}), "(blocked)");
+  b_.state().db_index = 1;
+  EXPECT_EQ(b_.Run({"SET", "q", "s"}), "OK");
+  EXPECT_EQ(b_.Run({"SWAPDB", "1", "0"}), "OK");
+  EXPECT_EQ(a_.Take(), "(none)");
+  EXPECT_TRUE(a_.state().blocked);
+}
+
+}  // namespace
+}  // namespace twinkv
