@@ -151,6 +151,8 @@ absl::Status Aof::Open() {
     absl::StatusOr<uint64_t> size = file_->Size();
     if (!size.ok()) return size.status();
     file_size_ = *size;
+    file_synced_size_ = *size;  // after the Sync below
+    ++file_epoch_;
     // What was just loaded may sit unsynced in the page cache (a killed
     // process's last writes): make it durable, so that whatever clients
     // read from now on survives a power cut too.
@@ -305,7 +307,7 @@ absl::Status Aof::SwitchToNewIncr() {
   // else a crash could keep the new file's changes and lose earlier ones.
   if (file_ != nullptr && !file_broken_) {
     if (absl::Status s = file_->Sync(); !s.ok()) {
-      Fail(s);
+      Fail(s, /*fsync_failed=*/true);
     } else {
       synced_ = std::max(synced_, written_);
       ReleaseWaiters();
@@ -327,6 +329,8 @@ absl::Status Aof::SwitchToNewIncr() {
   manifest_ = std::move(m);
   file_ = *std::move(f);
   file_size_ = 0;
+  file_synced_size_ = 0;
+  ++file_epoch_;
   file_broken_ = false;
   selected_db_ = -1;
   return absl::OkStatus();
@@ -337,9 +341,10 @@ absl::Status Aof::Close() {
   Flush();
   if (file_ != nullptr && !file_broken_) {
     if (absl::Status s = file_->Sync(); !s.ok()) {
-      Fail(s);
+      Fail(s, /*fsync_failed=*/true);
       return s;
     }
+    file_synced_size_ = file_size_;
     synced_ = written_;
     ReleaseWaiters();
   }
@@ -400,21 +405,22 @@ void Aof::Flush(bool may_rewrite) {
   if (file_broken_ || file_ == nullptr) return;
   if (!buffer_.empty()) {
     if (absl::Status s = file_->Append(buffer_); !s.ok()) {
-      // Take back a partial write, so the file still ends on a command
-      // boundary for whoever reads it (Redis does the same).
-      file_->Truncate(file_size_).IgnoreError();
+      // Fail takes back the partial write (and all unsynced bytes), so the
+      // file ends on a command boundary for whoever reads it.
       Fail(s);
       return;
     }
     file_size_ += buffer_.size();
     incr_bytes_ += buffer_.size();
-    written_ = appended_;
     if (buffer_.capacity() > (4u << 20)) {
       std::string().swap(buffer_);
     } else {
       buffer_.clear();
     }
   }
+  // Everything appended is in the file now, or was dropped after a failure
+  // for a recovery base that holds its effect.
+  written_ = appended_;
   switch (policy()) {
     case FsyncPolicy::kAlways:
       MaybeStartSync();
@@ -434,19 +440,27 @@ void Aof::MaybeStartSync() {
   if (sync_in_flight_ || synced_ >= written_ || file_broken_) return;
   sync_in_flight_ = true;
   const uint64_t target = written_;
+  const uint64_t file_size = file_size_;
+  const uint64_t epoch = file_epoch_;
   std::weak_ptr<Aof*> weak = self_;
-  file_->SyncAsync([weak, target](absl::Status status) {
-    if (auto self = weak.lock()) (*self)->OnSynced(target, std::move(status));
+  file_->SyncAsync([weak, target, file_size, epoch](absl::Status status) {
+    if (auto self = weak.lock()) {
+      (*self)->OnSynced(target, file_size, epoch, std::move(status));
+    }
   });
 }
 
-void Aof::OnSynced(uint64_t target, absl::Status status) {
+void Aof::OnSynced(uint64_t target, uint64_t file_size, uint64_t epoch,
+                   absl::Status status) {
   sync_in_flight_ = false;
   if (!status.ok()) {
     // A file the log has since moved away from was fully synced
     // (SwitchToNewIncr) before the move; this is the current one's.
-    if (target > synced_) Fail(status);
+    if (target > synced_) Fail(status, /*fsync_failed=*/true);
     return;
+  }
+  if (epoch == file_epoch_) {
+    file_synced_size_ = std::max(file_synced_size_, file_size);
   }
   synced_ = std::max(synced_, target);
   ReleaseWaiters();
@@ -471,28 +485,64 @@ void Aof::ArmEverysec() {
 
 void Aof::ReleaseWaiters() {
   const uint64_t ack = acknowledged();
+  std::vector<std::function<void(bool)>> ready;
   while (!waiters_.empty() && waiters_.front().position <= ack) {
-    std::function<void(bool)> done = std::move(waiters_.front().done);
+    ready.push_back(std::move(waiters_.front().done));
     waiters_.pop_front();
-    done(true);
   }
+  Complete(std::move(ready), true);
+}
+
+void Aof::Complete(std::vector<std::function<void(bool)>> dones, bool ok) {
+  if (dones.empty()) return;
+  // Never inline: this may run inside a command (BGREWRITEAOF starting a
+  // rewrite), and a connection's callback sends replies and reads more.
+  runtime_.executor().Post([dones = std::move(dones), ok] {
+    for (const auto& done : dones) done(ok);
+  });
 }
 
 void Aof::WhenAcknowledged(uint64_t position,
                            std::function<void(bool)> done) {
-  // While the log is failed only replies that report no change can come
-  // (writes are refused), and those may go.
-  if (position <= acknowledged() || !error_.ok()) {
-    runtime_.executor().Post([done = std::move(done)] { done(true); });
+  if (position <= acknowledged()) {
+    Complete({std::move(done)}, true);
+    return;
+  }
+  if (!error_.ok()) {
+    // Failed: changes up to failed_at_ may never be logged, and a reply
+    // that reports or saw them must not go out. A reply made after the
+    // failure (positions past it: Fail adds one) may: writes are refused
+    // then, so it reports no change.
+    Complete({std::move(done)}, position > failed_at_);
     return;
   }
   waiters_.push_back({position, std::move(done)});
   ScheduleFlush();
 }
 
-void Aof::Fail(const absl::Status& status) {
+void Aof::Fail(const absl::Status& status, bool fsync_failed) {
+  if (!file_broken_ && file_ != nullptr) {
+    // A failed write may have left part of its data: cut it, so the file
+    // ends on a command boundary for whoever reads it (Redis does too).
+    // After a failed fsync, whatever was written since the last good one
+    // may never reach the disk (Linux marks the pages clean: they read
+    // back until the machine goes down, then they are gone): cut that too,
+    // so that a restarted process cannot load it and serve it as durable.
+    // It only holds changes nobody was told about with appendfsync always;
+    // everysec may lose its last second, as it may anyway.
+    const uint64_t keep = fsync_failed ? file_synced_size_ : file_size_;
+    file_->Truncate(keep).IgnoreError();
+    file_size_ = keep;
+  }
   file_broken_ = true;
   const bool first = error_.ok();
+  if (first) {
+    acknowledged_at_failure_ = acknowledged();
+    failed_at_ = appended_;
+    // A virtual byte: every reply made from now on waits for a position
+    // past failed_at_ (see WhenAcknowledged).
+    ++appended_;
+  }
   error_ = status;
   runtime_.logger().Log(
       LogLevel::kWarning,
@@ -501,9 +551,10 @@ void Aof::Fail(const absl::Status& status) {
   engine_.set_write_error(
       absl::StrCat("MISCONF Errors writing to the AOF file: ", Reason(status)));
   // Replies waiting for what failed must never go out.
-  std::deque<Waiter> failed;
-  failed.swap(waiters_);
-  for (Waiter& w : failed) w.done(false);
+  std::vector<std::function<void(bool)>> failed;
+  for (Waiter& w : waiters_) failed.push_back(std::move(w.done));
+  waiters_.clear();
+  Complete(std::move(failed), false);
   if (rewrite_ != nullptr) {
     // The new incr file misses changes now: this rewrite cannot be used.
     AbortRewrite(status);

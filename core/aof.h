@@ -105,6 +105,7 @@ class Aof final : public CommandLog {
   void Append(int db, ArgList args) override;
   uint64_t appended() const override { return appended_; }
   uint64_t acknowledged() const override {
+    if (!error_.ok()) return acknowledged_at_failure_;
     return policy() == FsyncPolicy::kAlways ? synced_ : written_;
   }
   void WhenAcknowledged(uint64_t position,
@@ -152,10 +153,15 @@ class Aof final : public CommandLog {
   // when the log has grown enough.
   void Flush(bool may_rewrite = true);
   void MaybeStartSync();
-  void OnSynced(uint64_t target, absl::Status status);
+  void OnSynced(uint64_t target, uint64_t file_size, uint64_t epoch,
+                absl::Status status);
   void ReleaseWaiters();
+  // Runs `dones` with `ok` from a posted task.
+  void Complete(std::vector<std::function<void(bool)>> dones, bool ok);
   void ArmEverysec();
-  void Fail(const absl::Status& status);
+  // The log failed (a write, or with `fsync_failed` an fsync): refuse
+  // writes, fail waiting replies, arm recovery.
+  void Fail(const absl::Status& status, bool fsync_failed = false);
   void ArmRecovery();
   void MaybeAutoRewrite();
 
@@ -178,6 +184,8 @@ class Aof final : public CommandLog {
   std::unique_ptr<File> file_;  // the current incr file
   int selected_db_ = -1;        // in the current incr file (-1: none yet)
   uint64_t file_size_ = 0;      // of the current incr file
+  uint64_t file_synced_size_ = 0;  // ... covered by a successful fsync
+  uint64_t file_epoch_ = 0;     // bumped whenever file_ changes
   bool file_broken_ = false;    // a write or fsync to it failed
   uint64_t base_size_ = 0;
   uint64_t incr_bytes_ = 0;     // all incr files of the manifest
@@ -193,6 +201,8 @@ class Aof final : public CommandLog {
   TimerId recovery_timer_ = 0;
   std::deque<Waiter> waiters_;
   absl::Status error_;
+  uint64_t acknowledged_at_failure_ = 0;  // acknowledged() while failed
+  uint64_t failed_at_ = 0;  // appended_ when the log failed
 
   std::unique_ptr<Rewrite> rewrite_;
   uint64_t rewrite_generation_ = 0;

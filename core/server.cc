@@ -133,6 +133,7 @@ class Server::Connection : public BlockedClientSink {
   ReplyWriter& blocked_reply_writer() override { return writer_; }
 
   void OnUnblocked() override {
+    NoteLogPosition();  // the served command's change is logged by now
     // Not from here: the engine is in the middle of serving. The task runs
     // before the one that would destroy this connection (FIFO).
     server_.runtime_.executor().Post([this] {
@@ -218,6 +219,7 @@ class Server::Connection : public BlockedClientSink {
       if (result == RequestParser::kCommand) {
         writer_.set_protocol(client_.protocol);
         engine.Execute(client_, parser_.args(), writer_, now_ms);
+        NoteLogPosition();
         input_.Consume(parser_.consumed());
         continue;
       }
@@ -248,19 +250,30 @@ class Server::Connection : public BlockedClientSink {
     }
   }
 
+  // The replies produced so far may go out once the command log is
+  // acknowledged up to here.
+  void NoteLogPosition() {
+    if (CommandLog* log = server_.engine_.command_log()) {
+      wait_pos_ = std::max(wait_pos_, log->appended());
+    }
+  }
+
   void Flush() {
     if (write_in_flight_ || finished_ || awaiting_log_) return;
     if (out_.empty()) {
       if (client_.close_after_reply || draining_) Finish();
       return;
     }
-    // A reply goes out only once the log has the changes it reports (and
-    // any change it may have read): with appendfsync always, fsynced.
+    // A reply goes out only once the log has the changes it reports, and
+    // any change it may have seen (no dirty reads): with appendfsync
+    // always, fsynced.
     CommandLog* log = server_.engine_.command_log();
-    if (log != nullptr && log->acknowledged() < log->appended()) {
+    if (log != nullptr &&
+        wait_pos_ > std::max(acked_pos_, log->acknowledged())) {
       awaiting_log_ = true;
+      const uint64_t pos = wait_pos_;
       std::weak_ptr<bool> alive = alive_;
-      log->WhenAcknowledged(log->appended(), [this, alive](bool ok) {
+      log->WhenAcknowledged(pos, [this, alive, pos](bool ok) {
         if (alive.expired()) return;
         awaiting_log_ = false;
         if (!ok) {
@@ -269,6 +282,7 @@ class Server::Connection : public BlockedClientSink {
           Finish();
           return;
         }
+        acked_pos_ = std::max(acked_pos_, pos);
         Flush();
         ReadMore();
       });
@@ -325,6 +339,8 @@ class Server::Connection : public BlockedClientSink {
   bool finished_ = false;
   bool flush_posted_ = false;
   bool awaiting_log_ = false;  // replies wait for CommandLog acknowledgement
+  uint64_t wait_pos_ = 0;      // log position the unsent replies need
+  uint64_t acked_pos_ = 0;     // log position acknowledged to us
   TimerId read_pause_timer_ = 0;  // kFaultServerReadPause
   // Callbacks that may outlive the connection check it is still there.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -316,10 +316,8 @@ void ApplyFault(World& world, const Fault& f) {
       break;
     case FaultKind::kDiskFull: {
       MemFileSystem& disk = a.mem_files();
-      const uint64_t before = disk.capacity();
-      disk.set_capacity(disk.used_bytes() + f.pick % 4096);
-      After(world, f.duration, f.kind,
-            [&disk, before] { disk.set_capacity(before); });
+      disk.BeginFull(disk.used_bytes() + f.pick % 4096);
+      After(world, f.duration, f.kind, [&disk] { disk.EndFull(); });
       break;
     }
     case FaultKind::kClockJump:

@@ -47,6 +47,8 @@ struct MemFileSystem::Shared {
   uint64_t generation = 0;  // handles of older generations are dead
   uint64_t used = 0;
   uint64_t capacity = kUnlimited;
+  int full_episodes = 0;
+  uint64_t capacity_before_full = kUnlimited;
   int fail_appends = 0;
   int fail_syncs = 0;
   int slow_ops = 0;
@@ -130,6 +132,13 @@ struct MemFileSystem::Inode {
       if (!durable) durable = data.substr(0, synced_size);
       stable_size = size;
     }
+    // Pages whose writeback failed and that the cut removes are gone;
+    // bytes written there later are new pages with a writeback of their
+    // own.
+    std::erase_if(lost, [size](std::pair<uint64_t, uint64_t>& range) {
+      range.second = std::min(range.second, size);
+      return range.first >= range.second;
+    });
   }
   void Record(std::vector<Change> change) {
     for (const Change& c : change) {
@@ -544,6 +553,20 @@ void MemFileSystem::SlowOps(int n, absl::Duration each) {
   shared_->slow_each = each;
 }
 void MemFileSystem::set_capacity(uint64_t bytes) { shared_->capacity = bytes; }
+
+void MemFileSystem::BeginFull(uint64_t bytes) {
+  if (shared_->full_episodes++ == 0) {
+    shared_->capacity_before_full = shared_->capacity;
+  }
+  shared_->capacity = bytes;
+}
+
+void MemFileSystem::EndFull() {
+  if (shared_->full_episodes == 0) return;
+  if (--shared_->full_episodes == 0) {
+    shared_->capacity = shared_->capacity_before_full;
+  }
+}
 uint64_t MemFileSystem::capacity() const { return shared_->capacity; }
 uint64_t MemFileSystem::used_bytes() const { return shared_->used; }
 void MemFileSystem::set_stall(std::function<void(absl::Duration)> stall) {

@@ -134,6 +134,12 @@ class MemFileSystem final : public FileSystem {
   void SlowOps(int n, absl::Duration each);
   // Disk capacity in bytes (kUnlimited by default).
   void set_capacity(uint64_t bytes);
+  // A disk-full episode (FaultKind::kDiskFull): the capacity drops to
+  // `bytes` until the matching EndFull. Episodes may overlap: the last one
+  // to end restores the capacity from before the first (a plain
+  // save-and-restore per episode would restore a full disk for good).
+  void BeginFull(uint64_t bytes);
+  void EndFull();
   uint64_t capacity() const;
   uint64_t used_bytes() const;
   // Called with the delay of each slow operation (the node's Stall).

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "sim/scenarios/aof_scenario.h"
 #include "sim/scenarios/server_scenario.h"
 
 namespace twinkv::sim {
@@ -11,6 +12,22 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                "one server and several clients under network, process and "
                "clock faults; replies checked against a keyspace model",
                [] { return std::make_unique<ServerScenario>(); });
+  registry.Add("aof-crash",
+               "one AOF server (appendfsync always) and 2-4 clients under "
+               "crashes, power cuts and disk faults; no acknowledged write "
+               "may be lost",
+               [] {
+                 return std::make_unique<AofScenario>(
+                     AofScenario::Policy::kAlways);
+               });
+  registry.Add("aof-crash-everysec",
+               "one AOF server (appendfsync everysec) and 2-4 clients under "
+               "crashes and power cuts; no write acknowledged 2.5 s before a "
+               "power cut may be lost",
+               [] {
+                 return std::make_unique<AofScenario>(
+                     AofScenario::Policy::kEverysec);
+               });
 }
 
 }  // namespace twinkv::sim

@@ -703,3 +703,57 @@ TEST(MemFilesSyncAsyncWorldTest, SameSeedSameCompletionTimes) {
 
 }  // namespace
 }  // namespace twinkv::sim
+
+namespace twinkv::sim {
+namespace {
+
+// Overlapping disk-full episodes (two kDiskFull faults whose windows
+// overlap) nest: the disk gets its space back when the last one ends, not
+// the "full" capacity the second one saw at its start.
+TEST(MemFilesDiskFullTest, OverlappingEpisodesRestoreTheOriginalCapacity) {
+  MemFileSystem fs(1);
+  EXPECT_EQ(fs.capacity(), MemFileSystem::kUnlimited);
+  fs.BeginFull(100);
+  fs.BeginFull(200);
+  EXPECT_EQ(fs.capacity(), 200u);
+  fs.EndFull();
+  EXPECT_EQ(fs.capacity(), 200u);  // still inside the first episode
+  fs.EndFull();
+  EXPECT_EQ(fs.capacity(), MemFileSystem::kUnlimited);
+  fs.EndFull();  // unmatched: no effect
+  EXPECT_EQ(fs.capacity(), MemFileSystem::kUnlimited);
+}
+
+}  // namespace
+}  // namespace twinkv::sim
+
+namespace twinkv::sim {
+namespace {
+
+// After a failed fsync the unsynced bytes are lost for good (they read as
+// zeros after a power cut), but a truncation below them removes those
+// pages: bytes written there afterwards and fsynced are durable.
+TEST(MemFilesFsyncgateTest, TruncatingBelowALostRangeForgetsIt) {
+  MemFileSystem fs(3);
+  auto f = fs.Open("/f", OpenMode::kTruncate);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE((*f)->Append("aaaa").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  ASSERT_TRUE(fs.SyncDir("/").ok());
+  ASSERT_TRUE((*f)->Append("bbbb").ok());
+  fs.FailSyncs(1);
+  EXPECT_FALSE((*f)->Sync().ok());
+  ASSERT_TRUE((*f)->Truncate(4).ok());
+  ASSERT_TRUE((*f)->Append("cccc").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  fs.PowerCut();
+  auto g = fs.Open("/f", OpenMode::kRead);
+  ASSERT_TRUE(g.ok());
+  char buf[16];
+  auto n = (*g)->ReadAt(0, absl::Span<char>(buf));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), "aaaacccc");
+}
+
+}  // namespace
+}  // namespace twinkv::sim
