@@ -353,15 +353,26 @@ absl::Status Aof::Close() {
 
 // ---- Logging. ----
 
+void Aof::Select(int db) {
+  if (db == selected_db_) return;
+  const std::string index = absl::StrCat(db);
+  const absl::string_view select[] = {"SELECT", index};
+  AppendRespCommand(select, &buffer_);
+  selected_db_ = db;
+}
+
 void Aof::Append(int db, ArgList args) {
   const size_t before = buffer_.size();
-  if (db != selected_db_) {
-    const std::string index = absl::StrCat(db);
-    const absl::string_view select[] = {"SELECT", index};
-    AppendRespCommand(select, &buffer_);
-    selected_db_ = db;
-  }
+  Select(db);
   AppendRespCommand(args, &buffer_);
+  appended_ += buffer_.size() - before;
+  ScheduleFlush();
+}
+
+void Aof::AppendRaw(int db, absl::string_view resp, ArgList) {
+  const size_t before = buffer_.size();
+  Select(db);
+  buffer_.append(resp.data(), resp.size());
   appended_ += buffer_.size() - before;
   ScheduleFlush();
 }
@@ -379,7 +390,7 @@ void Aof::ScheduleFlush() {
       return;
     }
     (*self)->flush_posted_ = false;
-    (*self)->Flush();
+    (*self)->RunOwnTask([&] { (*self)->Flush(); });
   });
 }
 
@@ -388,7 +399,7 @@ void Aof::PostFlush() {
   runtime_.executor().Post([weak] {
     if (auto self = weak.lock()) {
       (*self)->flush_posted_ = false;
-      (*self)->Flush();
+      (*self)->RunOwnTask([&] { (*self)->Flush(); });
     }
   });
 }
@@ -445,7 +456,9 @@ void Aof::MaybeStartSync() {
   std::weak_ptr<Aof*> weak = self_;
   file_->SyncAsync([weak, target, file_size, epoch](absl::Status status) {
     if (auto self = weak.lock()) {
-      (*self)->OnSynced(target, file_size, epoch, std::move(status));
+      (*self)->RunOwnTask([&] {
+        (*self)->OnSynced(target, file_size, epoch, std::move(status));
+      });
     }
   });
 }
@@ -495,6 +508,12 @@ void Aof::ReleaseWaiters() {
 
 void Aof::Complete(std::vector<std::function<void(bool)>> dones, bool ok) {
   if (dones.empty()) return;
+  if (own_task_) {
+    // In a task of our own (the batched flush, an fsync completion):
+    // nobody up the stack is in the middle of anything.
+    for (const auto& done : dones) done(ok);
+    return;
+  }
   // Never inline: this may run inside a command (BGREWRITEAOF starting a
   // rewrite), and a connection's callback sends replies and reads more.
   runtime_.executor().Post([dones = std::move(dones), ok] {
@@ -600,6 +619,14 @@ void Aof::MaybeAutoRewrite() {
 // ---- Rewrite. ----
 
 absl::Status Aof::StartRewrite() {
+  // Callbacks released while starting run later (see Complete).
+  const bool own_task = std::exchange(own_task_, false);
+  absl::Status status = StartRewriteImpl();
+  own_task_ = own_task;
+  return status;
+}
+
+absl::Status Aof::StartRewriteImpl() {
   if (rewrite_ != nullptr) {
     return absl::FailedPreconditionError(
         "Background append only file rewriting already in progress");

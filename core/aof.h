@@ -103,6 +103,7 @@ class Aof final : public CommandLog {
 
   // CommandLog.
   void Append(int db, ArgList args) override;
+  void AppendRaw(int db, absl::string_view resp, ArgList args) override;
   uint64_t appended() const override { return appended_; }
   uint64_t acknowledged() const override {
     if (!error_.ok()) return acknowledged_at_failure_;
@@ -147,6 +148,8 @@ class Aof final : public CommandLog {
   // Writes `manifest` durably in place of the current one.
   absl::Status WriteManifest(const AofManifest& manifest);
 
+  // SELECTs `db` in the current file if it is not selected.
+  void Select(int db);
   void ScheduleFlush();
   void PostFlush();
   // Writes the buffer; then, if `may_rewrite`, starts an automatic rewrite
@@ -156,8 +159,16 @@ class Aof final : public CommandLog {
   void OnSynced(uint64_t target, uint64_t file_size, uint64_t epoch,
                 absl::Status status);
   void ReleaseWaiters();
-  // Runs `dones` with `ok` from a posted task.
+  // Runs `dones` with `ok`: at once inside RunOwnTask, else from a posted
+  // task (the caller may be a command in the middle of a connection's
+  // input, which the callbacks must not re-enter).
   void Complete(std::vector<std::function<void(bool)>> dones, bool ok);
+  template <typename F>
+  void RunOwnTask(F f) {
+    own_task_ = true;
+    f();
+    own_task_ = false;
+  }
   void ArmEverysec();
   // The log failed (a write, or with `fsync_failed` an fsync): refuse
   // writes, fail waiting replies, arm recovery.
@@ -165,6 +176,7 @@ class Aof final : public CommandLog {
   void ArmRecovery();
   void MaybeAutoRewrite();
 
+  absl::Status StartRewriteImpl();
   void RewriteStep();
   // Writes `key`'s current value of database `db` into the rewrite.
   void RewriteKey(int db, absl::string_view key, const Value& value,
@@ -196,6 +208,7 @@ class Aof final : public CommandLog {
   uint64_t written_ = 0;   // ... written to a file
   uint64_t synced_ = 0;    // ... fsynced
   bool flush_posted_ = false;
+  bool own_task_ = false;  // see Complete
   bool sync_in_flight_ = false;
   TimerId everysec_timer_ = 0;
   TimerId recovery_timer_ = 0;

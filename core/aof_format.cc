@@ -1,5 +1,6 @@
 #include "core/aof_format.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -14,12 +15,54 @@
 
 namespace twinkv {
 
+namespace {
+
+inline size_t Digits(size_t n) {
+  size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
+  }
+  return d;
+}
+
+// Writes "<prefix><n>\r\n" at p (2 + Digits(n) + 1 bytes); returns the end.
+inline char* PutLength(char prefix, size_t n, char* p) {
+  *p++ = prefix;
+  char* const end = p + Digits(n);
+  for (char* q = end; q != p;) {
+    *--q = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  end[0] = '\r';
+  end[1] = '\n';
+  return end + 2;
+}
+
+}  // namespace
+
 void AppendRespCommand(ArgList args, std::string* out) {
-  absl::StrAppend(out, "*", args.size(), "\r\n");
+  // One resize, then plain stores: this runs for every logged command (a
+  // StrAppend version was a third of the server's instructions under a
+  // write load).
+  size_t n = 3 + Digits(args.size());
   for (absl::string_view arg : args) {
-    absl::StrAppend(out, "$", arg.size(), "\r\n");
-    out->append(arg.data(), arg.size());
-    out->append("\r\n");
+    n += 3 + Digits(arg.size()) + arg.size() + 2;
+  }
+  const size_t old = out->size();
+  // Grow geometrically: resize alone may allocate exactly, every time.
+  if (old + n > out->capacity()) {
+    out->reserve(std::max(old + n, 2 * out->capacity()));
+  }
+  out->resize(old + n);
+  char* p = out->data() + old;
+  p = PutLength('*', args.size(), p);
+  for (absl::string_view arg : args) {
+    p = PutLength('$', arg.size(), p);
+    if (!arg.empty()) std::memcpy(p, arg.data(), arg.size());
+    p += arg.size();
+    *p++ = '\r';
+    *p++ = '\n';
   }
 }
 

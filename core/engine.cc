@@ -140,7 +140,11 @@ void Engine::RunHandler(const CommandSpec& spec, CommandContext& ctx,
   spec.handler(ctx, args);
   if (log_ == nullptr || dirty_ == dirty_before) return;
   if (propagate_ends_.empty()) {
-    log_->Append(db, args);
+    if (!ctx.client.raw_request.empty()) {
+      log_->AppendRaw(db, ctx.client.raw_request, args);
+    } else {
+      log_->Append(db, args);
+    }
     return;
   }
   std::vector<absl::string_view> views(propagate_args_.begin(),

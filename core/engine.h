@@ -68,6 +68,11 @@ struct ClientState {
   // Who answers for the client once it blocked; nullptr: the client cannot
   // block, and blocking commands time out at once (as inside MULTI).
   BlockedClientSink* sink = nullptr;
+  // The command being executed exactly as it arrived, if that is the
+  // canonical RESP encoding of its arguments (what CommandLog::Append would
+  // write), else empty. Set by the connection around Execute; lets the log
+  // copy the bytes instead of encoding them again.
+  absl::string_view raw_request;
   // Set by a blocking command that found no data: the command's reply is
   // still to come (through `sink`), and the owner must not run the
   // client's further commands until OnUnblocked().
@@ -84,6 +89,10 @@ class CommandLog {
   // `args` (args[0] the command name) changed database `db`. The views are
   // valid for the call only.
   virtual void Append(int db, ArgList args) = 0;
+  // The same, for a command given as its canonical RESP encoding.
+  virtual void AppendRaw(int db, absl::string_view resp, ArgList args) {
+    Append(db, args);
+  }
 
   // --- Acknowledgement: replies wait until the log has what they report.
 

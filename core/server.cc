@@ -218,7 +218,12 @@ class Server::Connection : public BlockedClientSink {
       RequestParser::Result result = parser_.Parse(input_.pending());
       if (result == RequestParser::kCommand) {
         writer_.set_protocol(client_.protocol);
+        if (server_.engine_.command_log() != nullptr) {
+          client_.raw_request = CanonicalCommandBytes(
+              input_.pending().substr(0, parser_.consumed()), parser_.args());
+        }
         engine.Execute(client_, parser_.args(), writer_, now_ms);
+        client_.raw_request = absl::string_view();
         NoteLogPosition();
         input_.Consume(parser_.consumed());
         continue;

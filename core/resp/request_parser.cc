@@ -329,4 +329,34 @@ RequestParser::Result RequestParser::ParseMultibulk(absl::string_view input) {
   return kCommand;
 }
 
+namespace {
+size_t DecimalDigits(size_t n) {
+  size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
+  }
+  return d;
+}
+}  // namespace
+
+absl::string_view CanonicalCommandBytes(
+    absl::string_view consumed, absl::Span<const absl::string_view> args) {
+  if (args.empty()) return {};
+  size_t n = 3 + DecimalDigits(args.size());
+  for (absl::string_view arg : args) {
+    n += 3 + DecimalDigits(arg.size()) + arg.size() + 2;
+  }
+  if (n > consumed.size()) return {};
+  const absl::string_view raw = consumed.substr(consumed.size() - n);
+  if (raw[0] != '*') return {};
+  size_t off = 3 + DecimalDigits(args.size());
+  for (absl::string_view arg : args) {
+    off += 3 + DecimalDigits(arg.size());
+    if (arg.data() != raw.data() + off) return {};
+    off += arg.size() + 2;
+  }
+  return raw;
+}
+
 }  // namespace twinkv

@@ -147,6 +147,16 @@ class RequestParser {
   std::string error_;
 };
 
+// The bytes of a command just parsed, if they are exactly the canonical
+// RESP encoding of `args` ("*<n>\r\n" then "$<len>\r\n<arg>\r\n" each, no
+// leading zeros), else empty. `consumed` is what the parser consumed for
+// it (skipped empty commands first, then the command); `args` its args(),
+// which for a multibulk command view the consumed bytes themselves. The
+// check is exact: every argument must sit where the canonical encoding puts
+// it, so an inline command or any other spelling gives empty.
+absl::string_view CanonicalCommandBytes(
+    absl::string_view consumed, absl::Span<const absl::string_view> args);
+
 }  // namespace twinkv
 
 #endif  // TWINKV_CORE_RESP_REQUEST_PARSER_H_

@@ -444,3 +444,31 @@ TEST(RequestParser, LargeValueTricklingIn) {
 
 }  // namespace
 }  // namespace twinkv
+
+namespace twinkv {
+namespace {
+
+// Parses the first command of `input`; returns CanonicalCommandBytes.
+std::string Canonical(absl::string_view input) {
+  RequestParser parser;
+  EXPECT_EQ(parser.Parse(input), RequestParser::kCommand) << input;
+  return std::string(CanonicalCommandBytes(input.substr(0, parser.consumed()),
+                                           parser.args()));
+}
+
+TEST(CanonicalCommandBytesTest, OnlyTheExactEncodingIsReturned) {
+  const std::string set = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n";
+  EXPECT_EQ(Canonical(set + "*1\r\n$4\r\nPING\r\n"), set);
+  // Empty commands skipped before it are not part of it.
+  EXPECT_EQ(Canonical("*0\r\n*-1\r\n" + set), set);
+  EXPECT_EQ(Canonical("*1\r\n$0\r\n\r\n"), "*1\r\n$0\r\n\r\n");
+  // An inline command is no RESP at all. (Lengths with leading zeros,
+  // the other way to spell the same arguments, are protocol errors.)
+  EXPECT_EQ(Canonical("SET k v\r\n"), "");
+  // Arguments that do not view the bytes (as after an inline parse).
+  const std::vector<absl::string_view> copies = {"SET", "k", "0123456789"};
+  EXPECT_EQ(CanonicalCommandBytes(set, copies), "");
+}
+
+}  // namespace
+}  // namespace twinkv
