@@ -584,7 +584,8 @@ std::vector<ParamDef> BuildParams() {
   p.push_back(OtherBool("rdb-save-incremental-fsync", true));
   p.push_back(OtherEnum("sanitize-dump-payload", "no",
                         {"no", "yes", "clients"}));
-  p.push_back(BoolParam("appendonly", &Config::appendonly));
+  // Immutable until CONFIG SET can start and stop the AOF at run time.
+  p.push_back(BoolParam("appendonly", &Config::appendonly, kImmutable));
   p.push_back(EnumParam("appendfsync", &Config::appendfsync,
                         {"everysec", "always", "no"}));
   p.push_back(StringParam("appendfilename", &Config::appendfilename,

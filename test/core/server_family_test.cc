@@ -440,13 +440,21 @@ TEST_F(ServerFamilyTest, ConfigSetErrors) {
 
 TEST_F(ServerFamilyTest, ConfigSetRollsBackOnFailure) {
   EXPECT_EQ(h_.Run({"CONFIG", "SET", "maxmemory", "2mb", "timeout", "30",
-                    "appendonly", "perhaps"}),
+                    "lazyfree-lazy-user-flush", "perhaps"}),
             "(error) ERR CONFIG SET failed (possibly related to argument "
-            "'appendonly') - argument must be 'yes' or 'no'");
+            "'lazyfree-lazy-user-flush') - argument must be 'yes' or 'no'");
   EXPECT_EQ(h_.engine().config().maxmemory, 0);
   EXPECT_EQ(h_.engine().config().timeout_s, 0);
   EXPECT_EQ(h_.Run({"CONFIG", "GET", "maxmemory", "timeout"}),
             "[maxmemory, 0, timeout, 0]");
+}
+
+// The AOF is started and stopped only at startup for now.
+TEST_F(ServerFamilyTest, AppendonlyCannotChangeAtRunTime) {
+  EXPECT_EQ(h_.Run({"CONFIG", "SET", "appendonly", "yes"}),
+            "(error) ERR CONFIG SET failed (possibly related to argument "
+            "'appendonly') - can't set immutable config");
+  EXPECT_EQ(h_.Run({"CONFIG", "GET", "appendonly"}), "[appendonly, no]");
 }
 
 TEST_F(ServerFamilyTest, ConfigSetProtectedDependsOnThePeer) {
