@@ -18,12 +18,13 @@
 // - Futures are move-only; Then consumes the future.
 //
 // Coroutines: `co_await future` works in any coroutine whose resumption is
-// fine from inside SetValue (the loop), e.g. Task below. Task is a
+// fine from inside SetValue (the loop), e.g. CoTask below. CoTask is a
 // fire-and-forget coroutine type: it starts at once and destroys itself
 // when it finishes; exceptions are not used (the project builds without
-// relying on them), so an exception escaping a Task terminates.
+// relying on them), so an exception escaping a CoTask terminates. (Not
+// named Task: that is transport/runtime.h's unit of work for executors.)
 //
-//   Task Example(Client& c) {
+//   CoTask Example(Client& c) {
 //     absl::StatusOr<Reply> r = co_await c.Send({"GET", "k"});
 //     ...
 //   }
@@ -149,9 +150,9 @@ class Future {
 };
 
 // A fire-and-forget coroutine: runs eagerly, frees itself at the end.
-struct Task {
+struct CoTask {
   struct promise_type {
-    Task get_return_object() { return {}; }
+    CoTask get_return_object() { return {}; }
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() {}

@@ -25,9 +25,11 @@
 // heartbeat timeout) it reconnects with exponential backoff and full
 // jitter: the n-th consecutive attempt waits a uniformly random time in
 // [0, min(backoff_max, backoff_initial * 2^n)], drawn from the runtime's
-// random stream. A connection idle (nothing sent or received) for
-// heartbeat_interval sends a PING; if no reply comes within
-// heartbeat_timeout, the connection is declared dead.
+// random stream. A connection idle (nothing sent or received, and no reply
+// awaited) for heartbeat_interval sends a PING; if no reply comes within
+// heartbeat_timeout, the connection is declared dead. While replies are
+// awaited the requests' own timeouts watch the peer instead (a PING behind
+// a BLPOP 0 would wait as long as the BLPOP).
 //
 // Close(done) is graceful: no new requests are accepted (they complete with
 // kCancelled), queued ones are still sent, and done runs once every
@@ -35,7 +37,12 @@
 // with kUnknown/kCancelled and the connection is closed).
 //
 // Single-threaded: all calls on the runtime's loop. Callbacks (future
-// continuations) run from the client's own tasks, never inside Send().
+// continuations) run from the client's own tasks, never inside Send()
+// (only a future Send returns already failed, closed or over the limit,
+// runs its continuation inside the caller's own Then). A continuation may
+// call Send or Close, or destroy the client; continuations run by the
+// destructor itself may call Send (it fails: closed) but not destroy the
+// client again.
 
 #ifndef TWINKV_CORE_CLIENT_CLIENT_H_
 #define TWINKV_CORE_CLIENT_CLIENT_H_

@@ -275,9 +275,9 @@ TEST(ConfigSetTest, TypedValuesReachTheConfig) {
   EXPECT_EQ(f.SetOne("maxmemory", "1mb"), "OK");
   EXPECT_EQ(f.config.maxmemory, 1048576);
   EXPECT_EQ(f.GetOne("maxmemory"), "1048576");
-  EXPECT_EQ(f.SetOne("appendonly", "YES"), "OK");
-  EXPECT_TRUE(f.config.appendonly);
-  EXPECT_EQ(f.GetOne("appendonly"), "yes");
+  EXPECT_EQ(f.SetOne("lazyfree-lazy-user-flush", "YES"), "OK");
+  EXPECT_TRUE(f.config.lazyfree_lazy_user_flush);
+  EXPECT_EQ(f.GetOne("lazyfree-lazy-user-flush"), "yes");
   EXPECT_EQ(f.SetOne("loglevel", "WARNING"), "OK");
   EXPECT_EQ(f.config.loglevel, "warning");
   EXPECT_EQ(f.SetOne("timeout", "300"), "OK");
@@ -324,8 +324,9 @@ TEST(ConfigSetTest, IntegerAndMemoryErrors) {
 
 TEST(ConfigSetTest, BoolAndEnumErrors) {
   Fixture f;
-  EXPECT_EQ(f.SetOne("appendonly", "maybe"),
-            SetFailed("appendonly", "argument must be 'yes' or 'no'"));
+  EXPECT_EQ(f.SetOne("lazyfree-lazy-user-flush", "maybe"),
+            SetFailed("lazyfree-lazy-user-flush",
+                      "argument must be 'yes' or 'no'"));
   EXPECT_EQ(f.SetOne("loglevel", "x"),
             SetFailed("loglevel",
                       "argument(s) must be one of the following: debug, "
@@ -457,8 +458,9 @@ TEST(ConfigSetTest, MultiSetIsAtomic) {
   // Compat parameters roll back too.
   EXPECT_EQ(f.SetMany({{"tcp-keepalive", "1"},
                        {"activerehashing", "no"},
-                       {"appendonly", "x"}}),
-            SetFailed("appendonly", "argument must be 'yes' or 'no'"));
+                       {"lazyfree-lazy-user-flush", "x"}}),
+            SetFailed("lazyfree-lazy-user-flush",
+                      "argument must be 'yes' or 'no'"));
   EXPECT_EQ(f.GetOne("activerehashing"), "yes");
   EXPECT_EQ(f.config.tcp_keepalive_s, 300);
 }
