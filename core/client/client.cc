@@ -202,7 +202,7 @@ struct Client::Impl {
                                                  NetErrorName(error)));
                      return;
                    }
-                   last_activity = Now();
+                   last_activity = last_received = Now();
                    if (!ProcessInput()) return;
                    ReadMore();
                  });
@@ -274,7 +274,7 @@ struct Client::Impl {
     stream = std::move(s);
     state = closing ? State::kClosing : State::kConnected;
     attempts = 0;
-    last_activity = Now();
+    last_activity = last_received = Now();
     ArmIdleTimer(options.heartbeat_interval);
     ReadMore();
     MaybeWrite();
@@ -361,12 +361,24 @@ struct Client::Impl {
 
   void OnIdleTimer() {
     if (stream == nullptr) return;
+    // The oldest request awaiting a reply has timed out (its caller has
+    // given up) and nothing at all came back for heartbeat_timeout: the
+    // connection is silent (a black hole, a dead peer behind a live route).
+    // Requests keep being written, so it never looks idle; replace it.
+    if (!sent.empty() && sent.front()->done &&
+        Now() - last_received >= options.heartbeat_timeout) {
+      ConnectionLost("no reply since the oldest request timed out");
+      return;
+    }
     const absl::Duration idle = Now() - last_activity;
     // Only a connection with nothing to wait for is pinged: a PING queued
     // behind a blocking command (BLPOP 0) would wait as long as it does and
     // kill a healthy connection. Requests in flight have their timeouts.
-    if (idle < options.heartbeat_interval || heartbeat_outstanding ||
-        !sent.empty()) {
+    if (!sent.empty() || heartbeat_outstanding) {
+      ArmIdleTimer(options.heartbeat_interval);
+      return;
+    }
+    if (idle < options.heartbeat_interval) {
       ArmIdleTimer(std::max(options.heartbeat_interval - idle,
                             absl::Milliseconds(1)));
       return;
@@ -498,7 +510,8 @@ struct Client::Impl {
   bool read_in_flight = false;
   ReplyDecoder decoder;
 
-  absl::Duration last_activity;
+  absl::Duration last_activity;  // last byte sent or received
+  absl::Duration last_received;  // last byte received
   TimerId idle_timer = 0;
   TimerId heartbeat_timer = 0;
   bool heartbeat_outstanding = false;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "sim/scenarios/aof_scenario.h"
+#include "sim/scenarios/reconnect_scenario.h"
 #include "sim/scenarios/server_scenario.h"
 
 namespace twinkv::sim {
@@ -28,6 +29,13 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                  return std::make_unique<AofScenario>(
                      AofScenario::Policy::kEverysec);
                });
+  registry.Add("reconnect",
+               "pipelined clients and pools against 1-3 servers under "
+               "resets, partitions, clogs, latency spikes and server "
+               "crashes; every request completes exactly once with its own "
+               "reply, nothing hangs after healing, pools stay bounded and "
+               "leak nothing",
+               [] { return std::make_unique<ReconnectScenario>(); });
 }
 
 }  // namespace twinkv::sim
