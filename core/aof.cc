@@ -71,6 +71,7 @@ Aof::~Aof() {
   if (engine_.command_log() == this) engine_.set_command_log(nullptr);
   if (everysec_timer_ != 0) runtime_.executor().Cancel(everysec_timer_);
   if (recovery_timer_ != 0) runtime_.executor().Cancel(recovery_timer_);
+  if (restart_timer_ != 0) runtime_.executor().Cancel(restart_timer_);
   if (rewrite_ != nullptr) {
     for (int i = 0; i < engine_.keyspace().size(); ++i) {
       engine_.keyspace().db(i).set_shrink_allowed(true);
@@ -746,11 +747,23 @@ void Aof::BeforeWrite(int db, absl::string_view key) {
 void Aof::BeforeWholeDbWrite() {
   if (rewrite_ == nullptr || rewrite_->finishing) return;
   // Copying whole databases ahead of the walk could take long; start over
-  // from the state just before the change instead.
+  // instead, a second later: each start adds an incr file to the manifest
+  // (until a rewrite completes), so a stream of FLUSHDBs must not start
+  // one per command.
   runtime_.logger().Log(LogLevel::kNotice,
                         "Restarting the AOF rewrite: whole databases change");
   AbortRewrite(absl::OkStatus());
-  if (absl::Status s = StartRewrite(); !s.ok() && !error_.ok()) ArmRecovery();
+  if (restart_timer_ != 0) return;
+  std::weak_ptr<Aof*> weak = self_;
+  restart_timer_ = runtime_.executor().Schedule(absl::Seconds(1), [weak] {
+    if (auto self = weak.lock()) {
+      Aof& aof = **self;
+      aof.restart_timer_ = 0;
+      if (aof.rewrite_ == nullptr && aof.error_.ok()) {
+        aof.StartRewrite().IgnoreError();
+      }
+    }
+  });
 }
 
 void Aof::FinishRewrite() {

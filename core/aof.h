@@ -39,7 +39,8 @@
 //      to a key the walk has not reached yet, the key's T0 value is
 //      written first (BeforeWrite); a set of those keys makes the walk skip
 //      them later. Dict shrinking is paused so the cursor stays exact.
-//      FLUSHDB, FLUSHALL and SWAPDB restart the rewrite from step 1.
+//      FLUSHDB, FLUSHALL and SWAPDB abort the rewrite; it starts again
+//      from step 1 a second later (at most one restart per second).
 //   3. The temporary base is fsynced (in the background), renamed to its
 //      name, the directory fsynced, and a manifest of new base + new incr
 //      replaces the old one the same atomic way; old files are removed.
@@ -212,6 +213,7 @@ class Aof final : public CommandLog {
   bool sync_in_flight_ = false;
   TimerId everysec_timer_ = 0;
   TimerId recovery_timer_ = 0;
+  TimerId restart_timer_ = 0;  // a rewrite restart after FLUSHDB & co.
   std::deque<Waiter> waiters_;
   absl::Status error_;
   uint64_t acknowledged_at_failure_ = 0;  // acknowledged() while failed

@@ -331,6 +331,31 @@ TEST_F(AofTest, AutomaticRewriteOnGrowth) {
   EXPECT_LT(p().aof.current_size(), 3 * 4096u);
 }
 
+TEST_F(AofTest, FlushesDuringARewriteRestartItAtMostOncePerSecond) {
+  world_.buggify().set_active(true);
+  world_.buggify().Force(kFaultAofRewriteTinyStep, 1.0);
+  Boot();
+  for (int i = 0; i < 100; ++i) Run({"SET", absl::StrCat("k", i), "v"});
+  ASSERT_EQ(Run({"BGREWRITEAOF"}),
+            "+Background append only file rewriting started\r\n");
+  const size_t incrs_before = p().aof.manifest().incrs.size();
+  for (int i = 0; i < 50; ++i) {
+    Run({"SET", "x", absl::StrCat(i)});
+    Run({"FLUSHDB"});
+    world_.RunFor(absl::Milliseconds(10));
+  }
+  // 50 flushes in 0.5 s: one restart, not 50 new incr files.
+  EXPECT_LE(p().aof.manifest().incrs.size(), incrs_before + 1);
+  world_.RunFor(absl::Seconds(3));
+  EXPECT_FALSE(p().aof.rewriting());
+  EXPECT_GE(p().aof.rewrites_done(), 1u);
+  EXPECT_EQ(p().aof.manifest().incrs.size(), 1u);
+  Run({"SET", "after", "1"});
+  Restart(CrashKind::kPowerCut);
+  EXPECT_EQ(Run({"DBSIZE"}), ":1\r\n");
+  EXPECT_EQ(Run({"GET", "after"}), "$1\r\n1\r\n");
+}
+
 // The snapshot property: whatever writes arrive while a rewrite walks the
 // keyspace in single-bucket steps (and whatever FLUSHDB / SWAPDB restart
 // it), the rewritten log loads into exactly the live data.
