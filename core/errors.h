@@ -128,8 +128,6 @@ inline constexpr absl::string_view kScriptFlushErr =
     "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 inline constexpr absl::string_view kNoConfigFileErr =
     "ERR The server is running without a config file";
-inline constexpr absl::string_view kRewriteUnsupportedErr =
-    "ERR Rewriting config file: not supported by twinkv";
 
 // COPY of a value whose representation cannot be cloned.
 inline constexpr absl::string_view kCopyUnsupportedErr =

@@ -474,14 +474,65 @@ void ConfigResetStatCommand(CommandContext& ctx, ArgList) {
   ctx.reply.Ok();
 }
 
-void ConfigRewriteCommand(CommandContext& ctx, ArgList) {
-  // Rewriting needs the runtime's files and the original text; until the
-  // server keeps them, say so rather than pretend.
-  if (ctx.engine.config().config_file.empty()) {
-    ctx.reply.Error(kNoConfigFileErr);
-  } else {
-    ctx.reply.Error(kRewriteUnsupportedErr);
+// Reads the file at `path` whole through the runtime.
+absl::StatusOr<std::string> ReadConfigFile(FileSystem& fs,
+                                           const std::string& path) {
+  absl::StatusOr<std::unique_ptr<File>> f = fs.Open(path, OpenMode::kRead);
+  if (!f.ok()) return f.status();
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    absl::StatusOr<size_t> n = (*f)->ReadAt(text.size(), absl::Span<char>(buf));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return text;
+    text.append(buf, *n);
   }
+}
+
+// Writes `text` in place of `path` atomically: a temporary file in the same
+// directory, fsync, rename, fsync the directory.
+absl::Status ReplaceConfigFile(FileSystem& fs, const std::string& path,
+                               absl::string_view text) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string temp = absl::StrCat(dir, "/.twinkv-config-rewrite.tmp");
+  {
+    absl::StatusOr<std::unique_ptr<File>> f = fs.Open(temp, OpenMode::kTruncate);
+    if (!f.ok()) return f.status();
+    if (absl::Status s = (*f)->Append(text); !s.ok()) return s;
+    if (absl::Status s = (*f)->Sync(); !s.ok()) return s;
+  }
+  if (absl::Status s = fs.Rename(temp, path); !s.ok()) return s;
+  return fs.SyncDir(dir.empty() ? "/" : dir);
+}
+
+// "write /etc/x: No space left on device" -> "No space left on device".
+absl::string_view StatusReason(const absl::Status& status) {
+  absl::string_view m = status.message();
+  const size_t colon = m.rfind(": ");
+  return colon == absl::string_view::npos ? m : m.substr(colon + 2);
+}
+
+void ConfigRewriteCommand(CommandContext& ctx, ArgList) {
+  const std::string& path = ctx.engine.config().config_file;
+  if (path.empty()) return ctx.reply.Error(kNoConfigFileErr);
+  FileSystem& fs = ctx.engine.runtime().files();
+  absl::StatusOr<std::string> old_text = ReadConfigFile(fs, path);
+  absl::Status status = old_text.status();
+  if (status.ok()) {
+    status = ReplaceConfigFile(
+        fs, path, ctx.engine.config_table().RewriteText(*old_text));
+  }
+  if (!status.ok()) {
+    ctx.engine.runtime().logger().Log(
+        LogLevel::kWarning,
+        absl::StrCat("CONFIG REWRITE failed: ", status.message()));
+    return ctx.reply.Error(
+        absl::StrCat("ERR Rewriting config file: ", StatusReason(status)));
+  }
+  ctx.engine.runtime().logger().Log(LogLevel::kNotice,
+                                    "CONFIG REWRITE executed with success.");
+  ctx.reply.Ok();
 }
 
 void ConfigHelpCommand(CommandContext& ctx, ArgList) {
