@@ -163,6 +163,20 @@ class Dict {
     return InsertNew(key, hash)->value();
   }
 
+  // FindOrInsert that also returns the key as the dict stores it: the view
+  // stays valid, at the same address, until the key is erased (nodes never
+  // move, not even when the table resizes). Sorted sets point their skip
+  // list nodes at it instead of keeping a second copy of each member.
+  std::pair<absl::string_view, V*> FindOrInsertEntry(absl::string_view key,
+                                                     bool* inserted) {
+    RehashStep();
+    const uint64_t hash = Hash(key);
+    Node* n = FindNode(key, hash);
+    *inserted = n == nullptr;
+    if (n == nullptr) n = InsertNew(key, hash);
+    return {n->key(), n->value()};
+  }
+
   // Inserts or replaces; returns true if the key was new.
   bool Set(absl::string_view key, V value) {
     bool inserted;

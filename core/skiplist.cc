@@ -109,7 +109,7 @@ const SkipList::Node* SkipList::Insert(double score, absl::string_view member,
 
 void SkipList::Link(Node* x) {
   const double score = x->score_;
-  const absl::string_view member = x->member_;
+  const absl::string_view member = x->member();
   Node* update[kMaxLevel];
   size_t rank[kMaxLevel];
   Node* p = header_;
@@ -181,7 +181,7 @@ bool SkipList::Delete(double score, absl::string_view member) {
     update[i] = x;
   }
   x = x->level(0).forward;
-  if (x == nullptr || x->score_ != score || x->member_ != member) return false;
+  if (x == nullptr || x->score_ != score || x->member() != member) return false;
   DeleteNode(x, update);
   FreeNode(x);
   return true;
@@ -200,13 +200,13 @@ const SkipList::Node* SkipList::UpdateScore(double cur_score,
     update[i] = x;
   }
   x = x->level(0).forward;
-  assert(x != nullptr && x->score_ == cur_score && x->member_ == member);
+  assert(x != nullptr && x->score_ == cur_score && x->member() == member);
   // If the node stays between its neighbours, change it in place (the
   // common case for small increments), as Redis does.
   const Node* prev = x->backward_;
   const Node* next = x->level(0).forward;
-  if ((prev == nullptr || Less(prev, new_score, x->member_)) &&
-      (next == nullptr || !Less(next, new_score, x->member_))) {
+  if ((prev == nullptr || Less(prev, new_score, x->member())) &&
+      (next == nullptr || !Less(next, new_score, x->member()))) {
     x->score_ = new_score;
     return x;
   }
@@ -227,11 +227,11 @@ int64_t SkipList::Rank(double score, absl::string_view member) const {
     while (x->level(i).forward != nullptr &&
            (Less(x->level(i).forward, score, member) ||
             (x->level(i).forward->score_ == score &&
-             x->level(i).forward->member_ == member))) {
+             x->level(i).forward->member() == member))) {
       rank += x->level(i).span;
       x = x->level(i).forward;
     }
-    if (x != header_ && x->score_ == score && x->member_ == member) {
+    if (x != header_ && x->score_ == score && x->member() == member) {
       return static_cast<int64_t>(rank) - 1;
     }
   }
@@ -291,17 +291,17 @@ const SkipList::Node* SkipList::LastInRange(const ScoreRange& range) const {
 const SkipList::Node* SkipList::FirstInLexRange(const LexRange& range) const {
   if (range.Empty() || tail_ == nullptr) return nullptr;
   const Node* x =
-      LastWhile([&](const Node* n) { return !range.AboveMin(n->member_); })
+      LastWhile([&](const Node* n) { return !range.AboveMin(n->member()); })
           ->level(0)
           .forward;
-  return x != nullptr && range.BelowMax(x->member_) ? x : nullptr;
+  return x != nullptr && range.BelowMax(x->member()) ? x : nullptr;
 }
 
 const SkipList::Node* SkipList::LastInLexRange(const LexRange& range) const {
   if (range.Empty() || tail_ == nullptr) return nullptr;
   const Node* x =
-      LastWhile([&](const Node* n) { return range.BelowMax(n->member_); });
-  return x != header_ && range.AboveMin(x->member_) ? x : nullptr;
+      LastWhile([&](const Node* n) { return range.BelowMax(n->member()); });
+  return x != header_ && range.AboveMin(x->member()) ? x : nullptr;
 }
 
 template <typename Pred>
@@ -330,12 +330,12 @@ size_t SkipList::CountAbove(const ScoreRange& range) const {
 }
 
 size_t SkipList::CountBelowLex(const LexRange& range) const {
-  return CountWhile([&](const Node* n) { return !range.AboveMin(n->member_); });
+  return CountWhile([&](const Node* n) { return !range.AboveMin(n->member()); });
 }
 
 size_t SkipList::CountAboveLex(const LexRange& range) const {
   return size_ -
-         CountWhile([&](const Node* n) { return range.BelowMax(n->member_); });
+         CountWhile([&](const Node* n) { return range.BelowMax(n->member()); });
 }
 
 template <typename Pred>
@@ -344,7 +344,7 @@ size_t SkipList::DeleteWhile(Node* x, Node** update, Pred keep_going,
   size_t removed = 0;
   while (x != nullptr && keep_going(x)) {
     Node* next = x->level(0).forward;
-    on_delete(x->member_);
+    on_delete(x->member());
     DeleteNode(x, update);
     FreeNode(x);
     ++removed;
@@ -378,8 +378,8 @@ size_t SkipList::DeleteRangeByScore(const ScoreRange& range,
 size_t SkipList::DeleteRangeByLex(const LexRange& range, DeleteFn on_delete) {
   if (range.Empty()) return 0;
   return DeleteRange(
-      [&](const Node* n) { return !range.AboveMin(n->member_); },
-      [&](const Node* n) { return range.BelowMax(n->member_); }, on_delete);
+      [&](const Node* n) { return !range.AboveMin(n->member()); },
+      [&](const Node* n) { return range.BelowMax(n->member()); }, on_delete);
 }
 
 size_t SkipList::DeleteRangeByRank(size_t start, size_t end,

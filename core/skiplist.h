@@ -78,7 +78,9 @@ class SkipList {
   class Node {
    public:
     double score() const { return score_; }
-    absl::string_view member() const { return member_; }
+    absl::string_view member() const {
+      return absl::string_view(member_data_, member_size_);
+    }
     // The next element in order (nullptr after the last).
     const Node* next() const { return level(0).forward; }
     // The previous element (nullptr before the first).
@@ -93,8 +95,9 @@ class SkipList {
     Node(int height, double score, absl::string_view member)
         : score_(score),
           backward_(nullptr),
-          height_(height),
-          member_(member.data(), member.size()) {}
+          member_data_(member.data()),
+          member_size_(static_cast<uint32_t>(member.size())),
+          height_(height) {}
     Level& level(int i) { return reinterpret_cast<Level*>(this + 1)[i]; }
     const Level& level(int i) const {
       return reinterpret_cast<const Level*>(this + 1)[i];
@@ -102,8 +105,11 @@ class SkipList {
 
     double score_;
     Node* backward_;
+    // The member's bytes belong to the caller (the sorted set's member
+    // dict): a node only views them.
+    const char* member_data_;
+    uint32_t member_size_;
     int height_;
-    std::string member_;
   };
 
   SkipList();
@@ -115,7 +121,9 @@ class SkipList {
   bool empty() const { return size_ == 0; }
 
   // Adds (score, member). Requires: member not already in the list, score
-  // not NaN.
+  // not NaN, and `member`'s bytes to stay valid and unchanged until the
+  // element is removed (the node views them; ZSetObject passes its member
+  // dict's own key).
   const Node* Insert(double score, absl::string_view member, Random& random);
   // Removes (score, member); false if it is not there.
   bool Delete(double score, absl::string_view member);
@@ -167,12 +175,11 @@ class SkipList {
   static bool Less(const Node* node, double score, absl::string_view member) {
     return node->score_ < score ||
            (node->score_ == score &&
-            absl::string_view(node->member_).compare(member) < 0);
+            node->member().compare(member) < 0);
   }
   // Bytes one node accounts for in bytes_.
   static size_t NodeBytes(const Node* x) {
-    return sizeof(Node) + x->height_ * sizeof(Node::Level) +
-           x->member_.size();
+    return sizeof(Node) + x->height_ * sizeof(Node::Level);
   }
   // Links the unlinked node `x` (any height <= kMaxLevel) at the place of
   // its (score, member); counts it in size_ and bytes_.

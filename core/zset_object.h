@@ -40,10 +40,10 @@ class ZSetObject : public ValueObject {
     // small sorted set) does: ZSCORE then says "0".
     if (score == 0) score = 0;
     bool inserted;
-    double* s = scores_.FindOrInsert(member, &inserted);
+    auto [key, s] = scores_.FindOrInsertEntry(member, &inserted);
     if (inserted) {
       *s = score;
-      zsl_.Insert(score, member, random);
+      zsl_.Insert(score, key, random);  // the node views the dict's key
     } else if (*s != score) {
       zsl_.UpdateScore(*s, member, score, random);
       *s = score;
@@ -78,12 +78,13 @@ class ZSetObject : public ValueObject {
       if (cur == nullptr) return AddResult::kSkipped;
     } else {
       bool inserted;
-      cur = scores_.FindOrInsert(member, &inserted);
+      auto [key, found] = scores_.FindOrInsertEntry(member, &inserted);
+      cur = found;
       if (inserted) {
         *new_score = score;
         if (score == 0) score = 0;  // see Set
         *cur = score;
-        zsl_.Insert(score, member, random);
+        zsl_.Insert(score, key, random);  // the node views the dict's key
         return AddResult::kAdded;
       }
     }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,7 +51,8 @@ TEST(SkipListTest, OrdersByScoreThenMemberBytes) {
   l.Insert(2, "a", rt.random());
   l.Insert(2, "ab", rt.random());
   l.Insert(-kInf, "m", rt.random());
-  l.Insert(2, std::string("a\0", 2), rt.random());
+  static const std::string kNul("a\0", 2);  // nodes view members' bytes
+  l.Insert(2, kNul, rt.random());
   std::vector<Elem> want = {{-kInf, "m"}, {1, "z"},
                             {2, "a"},     {2, std::string("a\0", 2)},
                             {2, "ab"},    {2, "b"}};
@@ -68,7 +70,11 @@ TEST(SkipListTest, OrdersByScoreThenMemberBytes) {
 TEST(SkipListTest, DeleteAndUpdate) {
   TestRuntime rt(3);
   SkipList l;
-  for (int i = 0; i < 100; ++i) l.Insert(i, std::to_string(i), rt.random());
+  // The list views its members' bytes: keep them alive.
+  std::deque<std::string> names;
+  for (int i = 0; i < 100; ++i) {
+    l.Insert(i, names.emplace_back(std::to_string(i)), rt.random());
+  }
   EXPECT_TRUE(l.Delete(50, "50"));
   EXPECT_FALSE(l.Delete(50, "50"));
   EXPECT_FALSE(l.Delete(51, "52"));  // right member, wrong score
@@ -86,8 +92,9 @@ TEST(SkipListTest, DeleteAndUpdate) {
 TEST(SkipListTest, ScoreRanges) {
   TestRuntime rt(5);
   SkipList l;
+  std::deque<std::string> names;  // the list views its members' bytes
   for (int i = 1; i <= 5; ++i)
-    l.Insert(i, std::string(1, 'a' + i), rt.random());
+    l.Insert(i, names.emplace_back(1, 'a' + i), rt.random());
   ScoreRange r{2, 4, false, false};
   EXPECT_EQ(l.FirstInRange(r)->score(), 2);
   EXPECT_EQ(l.LastInRange(r)->score(), 4);
@@ -234,6 +241,7 @@ RC_GTEST_PROP(SkipListProperty, AgreesWithSortedVector, ()) {
   TestRuntime rt(seed);
   SkipList l;
   std::vector<Elem> model;
+  std::deque<std::string> storage;
   const int ops = *rc::gen::inRange(0, 120);
   for (int k = 0; k < ops; ++k) {
     const int kind =
@@ -244,7 +252,9 @@ RC_GTEST_PROP(SkipListProperty, AgreesWithSortedVector, ()) {
       auto it = std::find_if(model.begin(), model.end(),
                              [&](const Elem& e) { return e.second == member; });
       if (it == model.end()) {
-        l.Insert(score, member, rt.random());
+        // The list views the member's bytes: keep them alive (a deque
+        // never moves its elements).
+        l.Insert(score, storage.emplace_back(member), rt.random());
       } else {
         const SkipList::Node* n =
             l.UpdateScore(it->first, member, score, rt.random());
