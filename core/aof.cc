@@ -1,6 +1,7 @@
 #include "core/aof.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -208,6 +209,11 @@ absl::Status Aof::LoadFile(const std::string& name, bool last,
   ReplyWriter writer(&scratch);
   uint64_t offset = 0;
   uint64_t errors = 0;
+  // Where the MULTI of a transaction block still open began: a block cut
+  // off by a crash is not applied (its commands stay queued) and must be
+  // cut from the file too, or later appends would join it.
+  std::optional<uint64_t> multi_start;
+  uint64_t command_start = 0;
   AofParser::Result r = AofParser::kNeedMore;
   while (true) {
     absl::StatusOr<size_t> n = (*f)->ReadAt(offset, absl::Span<char>(chunk));
@@ -219,6 +225,13 @@ absl::Status Aof::LoadFile(const std::string& name, bool last,
       scratch.clear();
       writer.set_protocol(2);
       engine_.Execute(client, parser.args(), writer);
+      const bool in_multi = client.txn != nullptr && client.txn->in_multi;
+      if (!in_multi) {
+        multi_start.reset();
+      } else if (!multi_start.has_value()) {
+        multi_start = command_start;
+      }
+      command_start = parser.end_offset();
       ++loaded_commands_;
       if (!scratch.empty() && scratch[0] == '-' && ++errors <= 5) {
         runtime_.logger().Log(
@@ -262,11 +275,25 @@ absl::Status Aof::LoadFile(const std::string& name, bool last,
           ". 2) Alternatively you can set the 'aof-load-truncated' "
           "configuration option to yes and restart the server."));
     }
+  } else if (multi_start.has_value() && last) {
+    bad_at = *multi_start;
+    what = "incomplete MULTI/EXEC block";
+    if (!engine_.config().aof_load_truncated) {
+      return absl::DataLossError(absl::StrCat(
+          "Unexpected end of file reading the append only file ", name,
+          " at offset ", parser.end_offset(),
+          " (an incomplete MULTI/EXEC block starts at offset ", bad_at,
+          "): make a backup of your AOF file, then use twinkv-check-aof "
+          "--fix ", manifest_path));
+    }
   } else {
     return absl::OkStatus();
   }
-  // A torn tail of the last file: cut it off.
-  const uint64_t keep = parser.end_offset();
+  // A torn tail of the last file: cut it off (from the MULTI of a block
+  // left open).
+  const uint64_t keep =
+      multi_start.has_value() ? *multi_start : parser.end_offset();
+  engine_.DiscardTransaction(client);
   runtime_.logger().Log(
       LogLevel::kWarning,
       absl::StrCat("!!! Warning: ", what, " at offset ", bad_at,

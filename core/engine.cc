@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "core/errors.h"
 
 namespace twinkv {
@@ -15,11 +18,19 @@ Engine::Engine(Runtime& runtime, Config config,
       wall_anchor_(runtime.clock().Now()),
       monotonic_anchor_(runtime.clock().Monotonic()) {
   register_families(commands_);
+  exec_spec_ = commands_.Find("exec");
+  discard_spec_ = commands_.Find("discard");
+  multi_spec_ = commands_.Find("multi");
+  watch_spec_ = commands_.Find("watch");
+  quit_spec_ = commands_.Find("quit");
   keyspace_.set_expiry_listener(
       [this](int db, absl::string_view key) { OnKeyExpired(db, key); });
 }
 
 Engine::~Engine() {
+  for (auto& [dk, txns] : watched_keys_) {
+    for (Transaction* txn : txns) txn->engine = nullptr;
+  }
   if (expiry_timer_ != 0) runtime_.executor().Cancel(expiry_timer_);
   for (auto& [client, blocked] : blocked_) {
     if (blocked->timer != 0) runtime_.executor().Cancel(blocked->timer);
@@ -88,36 +99,65 @@ void Engine::RunExpireCycle() {
 void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
                      int64_t now_ms) {
   if (args.empty()) return;
+  Transaction* txn = client.txn.get();
+  const bool queueing = txn != nullptr && txn->in_multi;
+  // Redis's flagTransaction: a command refused while queueing dooms EXEC.
+  auto reject = [&](absl::string_view error) {
+    if (queueing) txn->dirty_exec = true;
+    reply.Error(error);
+  };
   const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
-    reply.Error(UnknownCommandError(args[0], args.subspan(1)));
+    reject(UnknownCommandError(args[0], args.subspan(1)));
     return;
   }
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
     if (sub == nullptr) {
-      reply.Error(UnknownSubcommandError(spec->name, args[1]));
+      reject(UnknownSubcommandError(spec->name, args[1]));
       return;
     }
     spec = sub;
   }
   if (!spec->AcceptsArgCount(args.size())) {
-    reply.Error(WrongArgsError(spec->full_name));
+    reject(WrongArgsError(spec->full_name));
     return;
   }
   if (spec->handler == nullptr) {
     // A container called without a subcommand: Redis reports arity.
-    reply.Error(WrongArgsError(spec->full_name));
+    reject(WrongArgsError(spec->full_name));
     return;
   }
   if (!write_error_.empty() &&
       ((spec->flags & kCmdWrite) != 0 || spec->name == "ping")) {
-    reply.Error(write_error_);
+    reject(write_error_);
+    return;
+  }
+  if (!write_error_.empty() && queueing && spec == exec_spec_ &&
+      (txn->queued_flags & kCmdWrite) != 0) {
+    // Redis's execCommandAbort.
+    reply.Error(absl::StrCat("EXECABORT Transaction discarded because of: ",
+                             write_error_));
+    DiscardTransaction(client);
+    return;
+  }
+  // RESP2 subscribed context (core/pubsub.h).
+  if (client.subscriptions != 0 &&
+      PubSubContextReply(*spec, client, args, reply)) {
+    return;
+  }
+  if (queueing && spec != exec_spec_ && spec != discard_spec_ &&
+      spec != multi_spec_ && spec != watch_spec_ && spec != quit_spec_) {
+    QueueCommand(*spec, *txn, args, reply);
     return;
   }
   ++stats_.commands_processed;
   CommandContext ctx{*this, client, reply, now_ms};
-  RunHandler(*spec, ctx, args);
+  if (spec == exec_spec_) {
+    ExecTransaction(ctx);
+  } else {
+    RunHandler(*spec, ctx, args);
+  }
   if (!ready_keys_.empty() && rerunning_ == nullptr) ServeReadyKeys();
   MaybeArmExpiry();
 }
@@ -128,30 +168,39 @@ void Engine::RunHandler(const CommandSpec& spec, CommandContext& ctx,
   const int db = ctx.client.db_index;
   propagate_args_.clear();
   propagate_ends_.clear();
-  if (log_ != nullptr && (spec.flags & kCmdWrite) != 0 &&
-      log_->wants_before_write()) {
+  pending_touch_.clear();
+  std::vector<Transaction*> whole_db_watchers;
+  const bool log_wants = log_ != nullptr && log_->wants_before_write();
+  // Key positions cost an allocation: only when someone needs them.
+  if ((spec.flags & kCmdWrite) != 0 &&
+      (log_wants || undo_active_ || !watched_keys_.empty())) {
     const std::vector<int> keys = CommandKeyPositions(spec, args);
     if (keys.empty()) {
-      log_->BeforeWholeDbWrite();
+      if (log_wants) log_->BeforeWholeDbWrite();
+      if (!watched_keys_.empty()) {
+        CollectWholeDbWatchers(spec, ctx.client, args, &whole_db_watchers);
+      }
     } else {
-      for (int i : keys) log_->BeforeWrite(db, args[i]);
+      for (int i : keys) BeforeWrite(db, args[i]);
     }
   }
   spec.handler(ctx, args);
-  if (log_ == nullptr || dirty_ == dirty_before) return;
+  if (dirty_ == dirty_before) return;
+  for (const DbKey& dk : pending_touch_) {
+    TouchWatched(dk.first, dk.second, /*expiry=*/false);
+  }
+  for (Transaction* txn : whole_db_watchers) txn->dirty_cas = true;
+  if (log_ == nullptr) return;
   if (propagate_ends_.empty()) {
-    if (!ctx.client.raw_request.empty()) {
-      log_->AppendRaw(db, ctx.client.raw_request, args);
-    } else {
-      log_->Append(db, args);
-    }
+    LogAppend(db, args, ctx.client.raw_request, /*expiry=*/false);
     return;
   }
   std::vector<absl::string_view> views(propagate_args_.begin(),
                                        propagate_args_.end());
   size_t begin = 0;
   for (size_t end : propagate_ends_) {
-    log_->Append(db, ArgList(views.data() + begin, end - begin));
+    LogAppend(db, ArgList(views.data() + begin, end - begin), {},
+              /*expiry=*/false);
     begin = end;
   }
 }
@@ -163,10 +212,11 @@ void Engine::Propagate(ArgList args) {
 
 void Engine::OnKeyExpired(int db, absl::string_view key) {
   ++stats_.expired_total;
+  if (!watched_keys_.empty()) TouchWatched(db, key, /*expiry=*/true);
   if (log_ == nullptr) return;
-  BeforeWrite(db, key);
+  if (log_->wants_before_write()) log_->BeforeWrite(db, key);
   const absl::string_view del[] = {"DEL", key};
-  log_->Append(db, del);
+  LogAppend(db, del, {}, /*expiry=*/true);
 }
 
 void Engine::set_loading(bool loading) {
@@ -321,6 +371,339 @@ bool Engine::Rerun(ClientState* client) {
   client->blocked = false;
   client->sink->OnUnblocked();
   return true;
+}
+
+// --- Transactions. ---
+
+namespace {
+
+constexpr absl::string_view kNotInMultiErr =
+    "ERR Command not allowed inside a transaction";
+constexpr absl::string_view kExecAbortErr =
+    "EXECABORT Transaction discarded because of previous errors.";
+constexpr absl::string_view kExecWithoutMultiErr = "ERR EXEC without MULTI";
+
+}  // namespace
+
+Transaction::~Transaction() {
+  if (engine != nullptr) engine->Unwatch(*this);
+}
+
+void Engine::BeforeWrite(int db, absl::string_view key) {
+  if (log_ != nullptr && log_->wants_before_write()) {
+    log_->BeforeWrite(db, key);
+  }
+  if (undo_active_) {
+    DbKey dk(db, std::string(key));
+    if (undo_saved_.insert(dk).second) {
+      UndoRecord record;
+      record.db = db;
+      record.key = std::string(key);
+      const Value* value = nullptr;
+      int64_t expire_ms = Db::kNoExpire;
+      // A logically expired key counts as absent: the command deletes it
+      // (logging DEL, which stays logged), and so does the rollback.
+      if (keyspace_.db(db).PeekRaw(key, &value, &expire_ms) &&
+          (expire_ms > undo_now_ms_ || loading_)) {
+        bool ok = false;
+        record.value = value->Clone(&ok);
+        // EXEC checked that every key position holds a copyable value;
+        // what it cannot see (a COPY target) may not be: keep it as it
+        // is (not undone).
+        record.existed = ok;
+        if (!ok) {
+          undo_saved_.erase(dk);
+          record.key.clear();
+        }
+        record.expire_ms = expire_ms;
+      }
+      if (!record.key.empty()) undo_log_.push_back(std::move(record));
+    }
+  }
+  if (!watched_keys_.empty()) pending_touch_.emplace_back(db, std::string(key));
+}
+
+void Engine::QueueCommand(const CommandSpec& spec, Transaction& txn,
+                          ArgList args, ReplyWriter& reply) {
+  if ((spec.flags & kCmdNoMulti) != 0) {
+    txn.dirty_exec = true;
+    reply.Error(kNotInMultiErr);
+    return;
+  }
+  if (config_.multi_rollback && (spec.flags & kCmdWrite) != 0 &&
+      spec.first_key == 0 && spec.find_keys == nullptr) {
+    // Undoing FLUSHDB/FLUSHALL/SWAPDB would mean copying whole databases.
+    txn.dirty_exec = true;
+    reply.Error(absl::StrCat("ERR ", absl::AsciiStrToUpper(spec.full_name),
+                             " is not allowed in a transaction with "
+                             "multi-rollback enabled"));
+    return;
+  }
+  Transaction::Queued& q = txn.queued.emplace_back();
+  q.spec = &spec;
+  q.args.reserve(args.size());
+  for (absl::string_view arg : args) q.args.emplace_back(arg);
+  txn.queued_flags |= spec.flags;
+  reply.Status("QUEUED");
+}
+
+void Engine::Watch(ClientState& client, int db, absl::string_view key,
+                   int64_t now_ms) {
+  if (client.txn == nullptr) client.txn = std::make_unique<Transaction>();
+  Transaction& txn = *client.txn;
+  for (const Transaction::Watched& w : txn.watched) {
+    if (w.db == db && w.key == key) return;
+  }
+  Transaction::Watched& w = txn.watched.emplace_back();
+  w.db = db;
+  w.key = std::string(key);
+  const Value* value = nullptr;
+  int64_t expire_ms = Db::kNoExpire;
+  w.expired = keyspace_.db(db).PeekRaw(key, &value, &expire_ms) &&
+              expire_ms <= now_ms && !loading_;
+  watched_keys_[DbKey(db, w.key)].push_back(&txn);
+  txn.engine = this;
+}
+
+void Engine::Unwatch(Transaction& txn) {
+  for (const Transaction::Watched& w : txn.watched) {
+    auto it = watched_keys_.find(DbKey(w.db, w.key));
+    if (it == watched_keys_.end()) continue;
+    std::vector<Transaction*>& txns = it->second;
+    txns.erase(std::remove(txns.begin(), txns.end(), &txn), txns.end());
+    if (txns.empty()) watched_keys_.erase(it);
+  }
+  txn.watched.clear();
+  txn.dirty_cas = false;
+  txn.engine = nullptr;
+}
+
+void Engine::DiscardTransaction(ClientState& client) {
+  Transaction* txn = client.txn.get();
+  if (txn == nullptr) return;
+  Unwatch(*txn);
+  txn->in_multi = false;
+  txn->dirty_exec = false;
+  txn->queued.clear();
+  txn->queued_flags = 0;
+}
+
+void Engine::TouchWatched(int db, absl::string_view key, bool expiry) {
+  auto it = watched_keys_.find(DbKey(db, std::string(key)));
+  if (it == watched_keys_.end()) return;
+  for (Transaction* txn : it->second) {
+    for (Transaction::Watched& w : txn->watched) {
+      if (w.db != db || w.key != key) continue;
+      if (w.expired) {
+        // Already expired at WATCH: deleting it changes nothing visible.
+        const Value* value = nullptr;
+        int64_t expire_ms = 0;
+        if (expiry || !keyspace_.db(db).PeekRaw(key, &value, &expire_ms)) {
+          w.expired = false;
+          break;
+        }
+      }
+      txn->dirty_cas = true;
+      break;
+    }
+  }
+}
+
+void Engine::CollectWholeDbWatchers(const CommandSpec& spec,
+                                    ClientState& client, ArgList args,
+                                    std::vector<Transaction*>* out) {
+  // The databases the command empties or replaces; a watched key in one of
+  // them is touched if it exists there (or, for SWAPDB, in the other).
+  std::vector<int> dbs;
+  if (spec.name == "flushdb") {
+    dbs = {client.db_index};
+  } else if (spec.name == "swapdb") {
+    int a = 0;
+    int b = 0;
+    if (args.size() < 3 || !absl::SimpleAtoi(args[1], &a) ||
+        !absl::SimpleAtoi(args[2], &b) || a < 0 || b < 0 ||
+        a >= keyspace_.size() || b >= keyspace_.size() || a == b) {
+      return;
+    }
+    dbs = {a, b};
+  } else {
+    for (int i = 0; i < keyspace_.size(); ++i) dbs.push_back(i);
+  }
+  for (const auto& [dk, txns] : watched_keys_) {
+    if (std::find(dbs.begin(), dbs.end(), dk.first) == dbs.end()) continue;
+    bool exists = false;
+    for (int d : dbs) {
+      const Value* value = nullptr;
+      int64_t expire_ms = 0;
+      if (keyspace_.db(d).PeekRaw(dk.second, &value, &expire_ms)) {
+        exists = true;
+      }
+    }
+    if (exists) out->insert(out->end(), txns.begin(), txns.end());
+  }
+}
+
+void Engine::LogAppend(int db, ArgList args, absl::string_view raw,
+                       bool expiry) {
+  if (in_exec_) {
+    LoggedCommand& entry = exec_log_.emplace_back();
+    entry.db = db;
+    entry.args.reserve(args.size());
+    for (absl::string_view arg : args) entry.args.emplace_back(arg);
+    entry.expiry = expiry;
+    return;
+  }
+  if (!raw.empty()) {
+    log_->AppendRaw(db, raw, args);
+  } else {
+    log_->Append(db, args);
+  }
+}
+
+void Engine::Rollback(int64_t now_ms) {
+  for (auto it = undo_log_.rbegin(); it != undo_log_.rend(); ++it) {
+    if (log_ != nullptr && log_->wants_before_write()) {
+      log_->BeforeWrite(it->db, it->key);
+    }
+    Db& db = keyspace_.db(it->db);
+    if (it->existed) {
+      db.Set(it->key, std::move(it->value), now_ms, it->expire_ms);
+    } else {
+      db.Erase(it->key, now_ms);
+    }
+  }
+  undo_log_.clear();
+  undo_saved_.clear();
+}
+
+void Engine::ExecTransaction(CommandContext& ctx) {
+  ClientState& client = ctx.client;
+  Transaction* txn = client.txn.get();
+  if (txn == nullptr || !txn->in_multi) {
+    ctx.reply.Error(kExecWithoutMultiErr);
+    return;
+  }
+  // Redis 7.0's isWatchedKeyExpired: a key that was live at WATCH and has
+  // expired since (deleted or not yet) was touched.
+  for (const Transaction::Watched& w : txn->watched) {
+    const Value* value = nullptr;
+    int64_t expire_ms = 0;
+    if (!w.expired && !loading_ &&
+        keyspace_.db(w.db).PeekRaw(w.key, &value, &expire_ms) &&
+        expire_ms <= ctx.now_ms) {
+      txn->dirty_cas = true;
+    }
+  }
+  if (txn->dirty_exec || txn->dirty_cas) {
+    if (txn->dirty_exec) {
+      ctx.reply.Error(kExecAbortErr);
+    } else {
+      ctx.reply.NullArray();
+    }
+    DiscardTransaction(client);
+    return;
+  }
+  std::vector<Transaction::Queued> queued = std::move(txn->queued);
+  DiscardTransaction(client);  // unwatches first, as Redis does
+
+  const bool rollback = config_.multi_rollback;
+  if (rollback) {
+    // Refuse up front what could not be undone.
+    for (const Transaction::Queued& q : queued) {
+      if ((q.spec->flags & kCmdWrite) == 0) continue;
+      std::vector<absl::string_view> views(q.args.begin(), q.args.end());
+      // Databases may change through SELECT inside the block; checking
+      // the client's current one is what is known now.
+      for (int i : CommandKeyPositions(*q.spec, views)) {
+        const Value* value = nullptr;
+        int64_t expire_ms = 0;
+        if (!keyspace_.db(client.db_index)
+                 .PeekRaw(views[i], &value, &expire_ms)) {
+          continue;
+        }
+        bool ok = false;
+        value->Clone(&ok);
+        if (!ok) {
+          ctx.reply.Error(
+              "EXECABORT Transaction discarded because of: multi-rollback "
+              "cannot save a value of this type");
+          return;
+        }
+      }
+    }
+  }
+
+  // Nothing may block inside EXEC: blocking commands time out at once.
+  BlockedClientSink* sink = client.sink;
+  client.sink = nullptr;
+  const absl::string_view raw_request = client.raw_request;
+  client.raw_request = absl::string_view();
+  in_exec_ = true;
+  exec_log_.clear();
+  undo_active_ = rollback;
+  undo_now_ms_ = ctx.now_ms;
+  undo_log_.clear();
+  undo_saved_.clear();
+
+  std::string body;
+  ReplyWriter inner(&body, ctx.reply.protocol());
+  size_t failed_at = queued.size();
+  size_t failed_pos = 0;  // where its error reply starts in `body`
+  for (size_t i = 0; i < queued.size(); ++i) {
+    const Transaction::Queued& q = queued[i];
+    std::vector<absl::string_view> views(q.args.begin(), q.args.end());
+    const size_t before = body.size();
+    ++stats_.commands_processed;
+    CommandContext inner_ctx{*this, client, inner, ctx.now_ms};
+    RunHandler(*q.spec, inner_ctx, views);
+    if (rollback && body.size() > before && body[before] == '-') {
+      failed_at = i;
+      failed_pos = before;
+      break;
+    }
+  }
+
+  client.sink = sink;
+  client.raw_request = raw_request;
+  in_exec_ = false;
+  undo_active_ = false;
+  std::vector<LoggedCommand> logged = std::move(exec_log_);
+  exec_log_.clear();
+
+  if (failed_at < queued.size()) {
+    Rollback(ctx.now_ms);
+    const size_t line_end = body.find("\r\n", failed_pos);
+    const absl::string_view error =
+        absl::string_view(body).substr(failed_pos + 1, line_end - failed_pos - 1);
+    ctx.reply.Error(absl::StrCat(
+        "EXECABORT Transaction rolled back because command #", failed_at + 1,
+        " (", queued[failed_at].spec->full_name, ") failed: ", error));
+    // Only the DELs of keys that expired on the way stay: those keys are
+    // gone in memory too.
+    for (const LoggedCommand& entry : logged) {
+      if (!entry.expiry || log_ == nullptr) continue;
+      std::vector<absl::string_view> views(entry.args.begin(),
+                                           entry.args.end());
+      log_->Append(entry.db, views);
+    }
+    return;
+  }
+  undo_log_.clear();
+  undo_saved_.clear();
+  ctx.reply.ArrayHeader(queued.size());
+  ctx.reply.buffer()->append(body);
+  if (log_ == nullptr || logged.empty()) return;
+  const bool wrap = std::any_of(
+      logged.begin(), logged.end(),
+      [](const LoggedCommand& entry) { return !entry.expiry; });
+  static constexpr absl::string_view kMulti[] = {"MULTI"};
+  static constexpr absl::string_view kExec[] = {"EXEC"};
+  if (wrap) log_->Append(logged.front().db, kMulti);
+  for (const LoggedCommand& entry : logged) {
+    std::vector<absl::string_view> views(entry.args.begin(), entry.args.end());
+    log_->Append(entry.db, views);
+  }
+  if (wrap) log_->Append(logged.back().db, kExec);
 }
 
 }  // namespace twinkv

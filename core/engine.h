@@ -33,6 +33,7 @@
 #include "core/command.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/pubsub.h"
 #include "core/resp/reply_writer.h"
 #include "transport/runtime.h"
 
@@ -54,6 +55,41 @@ class BlockedClientSink {
   virtual void OnUnblocked() = 0;
 };
 
+class Engine;
+
+// One client's transaction state (MULTI's queue, WATCH's keys), created on
+// its first MULTI or WATCH (core/multi_family.cc). Owned by ClientState;
+// destroying it forgets its watched keys in the engine.
+struct Transaction {
+  Transaction() = default;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  struct Queued {
+    const CommandSpec* spec = nullptr;
+    std::vector<std::string> args;
+  };
+  struct Watched {
+    int db = 0;
+    std::string key;
+    // The key was there but logically expired when WATCHed: as in Redis
+    // 7.0, its deletion by expiry is no change.
+    bool expired = false;
+  };
+
+  bool in_multi = false;
+  // A command was rejected while queueing: EXEC answers EXECABORT.
+  bool dirty_exec = false;
+  // A watched key was touched: EXEC answers a null array.
+  bool dirty_cas = false;
+  std::vector<Queued> queued;
+  uint32_t queued_flags = 0;  // union of the queued commands' flags
+  std::vector<Watched> watched;
+  // The engine that knows the watched keys (nullptr once it is gone).
+  Engine* engine = nullptr;
+};
+
 // Per-connection state that commands read and change.
 struct ClientState {
   uint64_t id = 0;
@@ -68,6 +104,8 @@ struct ClientState {
   // Who answers for the client once it blocked; nullptr: the client cannot
   // block, and blocking commands time out at once (as inside MULTI).
   BlockedClientSink* sink = nullptr;
+  // MULTI/WATCH state; nullptr until the client first uses them.
+  std::unique_ptr<Transaction> txn;
   // The command being executed exactly as it arrived, if that is the
   // canonical RESP encoding of its arguments (what CommandLog::Append would
   // write), else empty. Set by the connection around Execute; lets the log
@@ -77,6 +115,11 @@ struct ClientState {
   // still to come (through `sink`), and the owner must not run the
   // client's further commands until OnUnblocked().
   bool blocked = false;
+  // Pub/sub (core/pubsub.h): where published messages for this client go
+  // (nullptr: dropped), and how many channels and patterns it listens to
+  // (kept by PubSub; non-zero puts a RESP2 client in subscribed context).
+  PushSink* push_sink = nullptr;
+  size_t subscriptions = 0;
 };
 
 // Where the engine sends the commands that changed data, in the order
@@ -190,11 +233,10 @@ class Engine {
   // about to change. The engine calls it for the keys of every write
   // command; handlers call it for keys outside their key positions (MOVE
   // and COPY into another database).
-  void BeforeWrite(int db, absl::string_view key) {
-    if (log_ != nullptr && log_->wants_before_write()) {
-      log_->BeforeWrite(db, key);
-    }
-  }
+  // In a transaction with multi-rollback, it also saves the key for the
+  // undo log; and the key's watchers are touched once the command changed
+  // something.
+  void BeforeWrite(int db, absl::string_view key);
 
   // While `error` is not empty, write commands (and PING, as Redis does)
   // are refused with it: the log cannot take them ("MISCONF Errors writing
@@ -251,6 +293,44 @@ class Engine {
 
   size_t blocked_clients() const { return blocked_.size(); }
 
+  // --- Transactions (MULTI EXEC DISCARD WATCH UNWATCH; multi_family.cc). ---
+  //
+  // While a client is in MULTI, Execute queues its commands (reply QUEUED)
+  // except EXEC DISCARD MULTI WATCH QUIT; a command rejected while queueing
+  // (unknown, wrong arity, no-multi, MISCONF) dooms EXEC to EXECABORT.
+  // EXEC runs the queue with nothing else in between; blocking commands
+  // inside it time out at once. The log gets the changes as one block:
+  // MULTI, the commands, EXEC (nothing if nothing changed).
+  //
+  // WATCH: a watched key is touched by any command that changed something
+  // and names it (over-approximation: DEL a b with only a present touches
+  // b too), by its expiry (unless it was already expired at WATCH time), by
+  // FLUSHDB/FLUSHALL/SWAPDB if it exists in an affected database, and by
+  // MOVE/COPY into it. EXEC also fails if a watched key expired logically
+  // since WATCH.
+  //
+  // multi-rollback yes: before each command of an EXEC block writes a key,
+  // the key's value and TTL are saved; if a command replies an error, every
+  // saved key is put back (newest first), EXEC answers
+  // "EXECABORT Transaction rolled back ..." and the log gets nothing of the
+  // block (only DELs of keys that expired on the way). Keyless writes
+  // (FLUSHDB, FLUSHALL, SWAPDB) are refused while queueing; EXEC is
+  // refused before it runs anything if a key it writes holds a value that
+  // cannot be copied.
+
+  // Watches `key` in database `db` for `client`.
+  void Watch(ClientState& client, int db, absl::string_view key,
+             int64_t now_ms);
+  // Forgets every key `txn` watches.
+  void Unwatch(Transaction& txn);
+  // EXEC (called by Execute, never through RunHandler: EXEC itself is not
+  // logged).
+  void ExecTransaction(CommandContext& ctx);
+  // Leaves MULTI and forgets the watched keys (DISCARD, and after EXEC).
+  void DiscardTransaction(ClientState& client);
+  // Clients watching at least one key (tests).
+  size_t watched_keys() const { return watched_keys_.size(); }
+
   // Test hooks: whether the expiry timer is armed, and for which time.
   bool expiry_timer_armed() const { return expiry_timer_ != 0; }
   int64_t expiry_deadline_ms() const { return expiry_deadline_ms_; }
@@ -274,6 +354,7 @@ class Engine {
 
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
+  PubSub& pubsub() { return pubsub_; }
   Config& config() { return config_; }
   ConfigTable& config_table() { return config_table_; }
   const CommandTable& commands() const { return commands_; }
@@ -290,6 +371,7 @@ class Engine {
   ConfigTable config_table_;
   Keyspace keyspace_;
   CommandTable commands_;
+  PubSub pubsub_;
   EngineStats stats_;
 
   // Re-arms the expiry timer if a TTL earlier than its deadline was set.
@@ -329,6 +411,50 @@ class Engine {
   ClientState* rerunning_ = nullptr;
   bool rerun_blocked_ = false;
 
+  // Transactions (see "Transactions" above).
+  // Queues a command of a client in MULTI (or rejects it).
+  void QueueCommand(const CommandSpec& spec, Transaction& txn, ArgList args,
+                    ReplyWriter& reply);
+  // Sends one logged command to the log, or to exec_log_ inside EXEC.
+  void LogAppend(int db, ArgList args, absl::string_view raw, bool expiry);
+  // Marks the watchers of `key` in `db`; `expiry`: it is being deleted
+  // because it expired.
+  void TouchWatched(int db, absl::string_view key, bool expiry);
+  // Before a keyless write (FLUSHDB FLUSHALL SWAPDB): the watchers it will
+  // touch if it changes anything.
+  void CollectWholeDbWatchers(const CommandSpec& spec, ClientState& client,
+                              ArgList args, std::vector<Transaction*>* out);
+  // Restores the undo log, newest first.
+  void Rollback(int64_t now_ms);
+  absl::flat_hash_map<DbKey, std::vector<Transaction*>> watched_keys_;
+  const CommandSpec* exec_spec_ = nullptr;
+  const CommandSpec* discard_spec_ = nullptr;
+  const CommandSpec* multi_spec_ = nullptr;
+  const CommandSpec* watch_spec_ = nullptr;
+  const CommandSpec* quit_spec_ = nullptr;
+  // Keys the running command will have touched if it changes anything.
+  std::vector<DbKey> pending_touch_;
+  // Inside EXEC: the log entries of the block, sent at its end.
+  struct LoggedCommand {
+    int db = 0;
+    std::vector<std::string> args;
+    bool expiry = false;  // a DEL of an expired key
+  };
+  bool in_exec_ = false;
+  std::vector<LoggedCommand> exec_log_;
+  // multi-rollback: the saved keys of the running EXEC block.
+  struct UndoRecord {
+    int db = 0;
+    std::string key;
+    bool existed = false;
+    Value value;
+    int64_t expire_ms = Db::kNoExpire;
+  };
+  bool undo_active_ = false;
+  int64_t undo_now_ms_ = 0;
+  std::vector<UndoRecord> undo_log_;
+  absl::flat_hash_set<DbKey> undo_saved_;
+
   std::function<MemoryUsage()> memory_probe_;
   std::function<void()> shutdown_handler_;
   CommandLog* log_ = nullptr;
@@ -355,6 +481,8 @@ void RegisterListFamily(CommandTable& table);    // LPUSH LPOP LRANGE ...
 void RegisterHashFamily(CommandTable& table);    // HSET HGET HSCAN ...
 void RegisterSetFamily(CommandTable& table);     // SADD SINTER SSCAN ...
 void RegisterZSetFamily(CommandTable& table);    // ZADD ZRANGE ZSCAN ...
+void RegisterMultiFamily(CommandTable& table);   // MULTI EXEC WATCH ...
+void RegisterPubSubFamily(CommandTable& table);  // SUBSCRIBE PUBLISH ...
 
 }  // namespace twinkv
 

@@ -12,6 +12,8 @@ void RegisterAllFamilies(CommandTable& table) {
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterZSetFamily(table);
+  RegisterMultiFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace twinkv

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/fault_points.h"
 #include "core/resp/request_parser.h"
 #include "core/resp/reply_writer.h"
@@ -84,6 +87,25 @@ class InputBuffer {
   size_t end_ = 0;
 };
 
+// Parses the canonical client-output-buffer-limit string (three classes of
+// "<class> <hard> <soft> <seconds>", as ConfigTable writes it).
+void ParseOutputLimits(absl::string_view text,
+                       Server::OutputLimit (&limits)[3]) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(text, ' ', absl::SkipEmpty());
+  for (size_t i = 0; i + 3 < parts.size(); i += 4) {
+    int cls = -1;
+    if (parts[i] == "normal") cls = Server::kNormalClass;
+    if (parts[i] == "pubsub") cls = Server::kPubSubClass;
+    if (parts[i] == "slave" || parts[i] == "replica") cls = 1;
+    if (cls < 0) continue;
+    Server::OutputLimit& l = limits[cls];
+    if (!absl::SimpleAtoi(parts[i + 1], &l.hard_bytes)) l.hard_bytes = 0;
+    if (!absl::SimpleAtoi(parts[i + 2], &l.soft_bytes)) l.soft_bytes = 0;
+    if (!absl::SimpleAtoi(parts[i + 3], &l.soft_seconds)) l.soft_seconds = 0;
+  }
+}
+
 RequestLimits LimitsFrom(const Config& config) {
   RequestLimits limits;
   limits.max_bulk_len = config.proto_max_bulk_len;
@@ -96,7 +118,14 @@ RequestLimits LimitsFrom(const Config& config) {
 // waits, the connection keeps reading (to notice a disconnect) but runs
 // none of the client's further commands; once the engine has written the
 // reply into writer_, a fresh task flushes it and resumes the input.
-class Server::Connection : public BlockedClientSink {
+//
+// It is also its client's PushSink: a published message lands in out_ with
+// the replies, and a fresh task writes it. Whatever is appended to out_
+// (replies and messages) is checked against client-output-buffer-limit for
+// the client's class (pubsub while it has subscriptions, else normal): past
+// the hard limit, or past the soft limit for longer than its seconds, the
+// client is closed at once, its pending output dropped, as Redis does.
+class Server::Connection : public BlockedClientSink, public PushSink {
  public:
   Connection(Server& server, std::unique_ptr<Stream> stream, uint64_t id)
       : server_(server),
@@ -107,10 +136,12 @@ class Server::Connection : public BlockedClientSink {
     client_.peer = stream_->PeerName();
     client_.local = stream_->LocalName();
     client_.sink = this;
+    client_.push_sink = this;
   }
 
   ~Connection() override {
     server_.engine_.UnblockClient(client_);
+    server_.engine_.pubsub().RemoveClient(client_);
     if (read_pause_timer_ != 0) {
       server_.runtime_.executor().Cancel(read_pause_timer_);
     }
@@ -132,8 +163,20 @@ class Server::Connection : public BlockedClientSink {
 
   ReplyWriter& blocked_reply_writer() override { return writer_; }
 
+  ReplyWriter& push_writer() override { return writer_; }
+
+  void OnPushWritten() override {
+    if (EnforceOutputLimits()) return;
+    // Not from here: we are inside the publisher's command. One task
+    // writes however many messages arrive before it runs.
+    DeferFlush();
+  }
+
+  size_t pending_output() const { return out_.size() + writing_.size(); }
+
   void OnUnblocked() override {
     NoteLogPosition();  // the served command's change is logged by now
+    if (EnforceOutputLimits()) return;
     // Not from here: the engine is in the middle of serving. The task runs
     // before the one that would destroy this connection (FIFO).
     server_.runtime_.executor().Post([this] {
@@ -226,6 +269,7 @@ class Server::Connection : public BlockedClientSink {
         client_.raw_request = absl::string_view();
         NoteLogPosition();
         input_.Consume(parser_.consumed());
+        if (EnforceOutputLimits()) return;
         continue;
       }
       if (result == RequestParser::kNeedMore) {
@@ -322,10 +366,53 @@ class Server::Connection : public BlockedClientSink {
     ReadMore();  // reading may have paused on pending output
   }
 
+  // Applies client-output-buffer-limit to what waits in out_ and writing_.
+  // Returns true if the client is (now or already) being closed for it:
+  // its output is dropped and it is closed from a fresh task (this may run
+  // inside the engine, which must not see the client vanish under it).
+  bool EnforceOutputLimits() {
+    if (obuf_closing_) {
+      out_.clear();
+      return true;
+    }
+    const Server::OutputLimit& limit = server_.output_limit(
+        client_.subscriptions > 0 ? kPubSubClass : kNormalClass);
+    if (limit.hard_bytes == 0 && limit.soft_bytes == 0) return false;
+    const int64_t used = static_cast<int64_t>(pending_output());
+    bool over = limit.hard_bytes > 0 && used >= limit.hard_bytes;
+    if (!over && limit.soft_bytes > 0 && used >= limit.soft_bytes) {
+      const absl::Duration now = server_.runtime_.clock().Monotonic();
+      if (!soft_limit_since_.has_value()) {
+        soft_limit_since_ = now;
+      } else {
+        over = now - *soft_limit_since_ > absl::Seconds(limit.soft_seconds);
+      }
+    } else if (!over) {
+      soft_limit_since_.reset();
+    }
+    if (!over) return false;
+    obuf_closing_ = true;
+    ++server_.output_limit_disconnections_;
+    server_.runtime_.logger().Log(
+        LogLevel::kWarning,
+        absl::StrCat("Client id=", client_.id, " addr=", client_.peer,
+                     " name=", client_.name, " omem=", used,
+                     " scheduled to be closed ASAP for overcoming of output "
+                     "buffer limits."));
+    client_.close_after_reply = true;
+    std::string().swap(out_);
+    std::weak_ptr<bool> alive = alive_;
+    server_.runtime_.executor().Post([this, alive] {
+      if (!alive.expired()) Finish();
+    });
+    return true;
+  }
+
   void Finish() {
     if (finished_) return;
     finished_ = true;
     server_.engine_.UnblockClient(client_);
+    server_.engine_.pubsub().RemoveClient(client_);
     stream_->Close();
     server_.Release(this);
   }
@@ -347,12 +434,39 @@ class Server::Connection : public BlockedClientSink {
   uint64_t wait_pos_ = 0;      // log position the unsent replies need
   uint64_t acked_pos_ = 0;     // log position acknowledged to us
   TimerId read_pause_timer_ = 0;  // kFaultServerReadPause
+  // Since when the output has been over the soft limit (unset: it is not).
+  std::optional<absl::Duration> soft_limit_since_;
+  bool obuf_closing_ = false;  // closing for client-output-buffer-limit
   // Callbacks that may outlive the connection check it is still there.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 Server::Server(Runtime& runtime, Engine& engine)
     : runtime_(runtime), engine_(engine) {}
+
+const Server::OutputLimit& Server::output_limit(int client_class) {
+  const std::string& text = engine_.config().client_output_buffer_limit;
+  if (text != output_limits_text_) {
+    output_limits_text_ = text;
+    for (OutputLimit& l : output_limits_) l = OutputLimit();
+    ParseOutputLimits(text, output_limits_);
+  }
+  return output_limits_[client_class];
+}
+
+size_t Server::max_client_output_bytes() const {
+  size_t most = 0;
+  for (const auto& [raw, owned] : connections_) {
+    most = std::max(most, raw->pending_output());
+  }
+  return most;
+}
+
+size_t Server::total_client_output_bytes() const {
+  size_t total = 0;
+  for (const auto& [raw, owned] : connections_) total += raw->pending_output();
+  return total;
+}
 
 Server::~Server() {
   if (shutdown_timer_ != 0) runtime_.executor().Cancel(shutdown_timer_);

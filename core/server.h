@@ -15,6 +15,12 @@
 // the engine) but runs none of its further commands until the engine has
 // written the reply; then it flushes and carries on with the buffered input.
 //
+// Pub/sub messages for a subscribed client are appended to its output like
+// replies and written from a fresh task. client-output-buffer-limit
+// (normal and pubsub classes) bounds each client's pending output: a
+// client past its hard limit, or past its soft limit for longer than the
+// soft seconds, is disconnected at once (Redis's behaviour).
+//
 // A protocol error gets "-ERR Protocol error: ..." and the connection is
 // closed once that reply is written; other connections never notice.
 //
@@ -26,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -66,6 +73,26 @@ class Server {
 
   size_t connection_count() const { return connections_.size(); }
 
+  // client-output-buffer-limit of one client class (0 bytes: no limit).
+  struct OutputLimit {
+    int64_t hard_bytes = 0;
+    int64_t soft_bytes = 0;
+    int64_t soft_seconds = 0;
+  };
+  static constexpr int kNormalClass = 0;
+  static constexpr int kPubSubClass = 2;
+  // The current limits of `client_class` (re-read when the config changed).
+  const OutputLimit& output_limit(int client_class);
+
+  // Replies and messages waiting to be written (and being written), the
+  // most any one connection holds and the sum over all of them.
+  size_t max_client_output_bytes() const;
+  size_t total_client_output_bytes() const;
+  // Clients closed for client-output-buffer-limit since the start.
+  uint64_t output_limit_disconnections() const {
+    return output_limit_disconnections_;
+  }
+
  private:
   class Connection;
   friend class Connection;
@@ -85,6 +112,9 @@ class Server {
   bool shutting_down_ = false;
   TimerId shutdown_timer_ = 0;
   std::vector<absl::AnyInvocable<void() &&>> shutdown_waiters_;
+  std::string output_limits_text_;  // what output_limits_ was parsed from
+  OutputLimit output_limits_[3];    // normal, replica, pubsub
+  uint64_t output_limit_disconnections_ = 0;
 };
 
 }  // namespace twinkv

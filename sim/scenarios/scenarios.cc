@@ -3,8 +3,10 @@
 #include <memory>
 
 #include "sim/scenarios/aof_scenario.h"
+#include "sim/scenarios/pubsub_scenario.h"
 #include "sim/scenarios/reconnect_scenario.h"
 #include "sim/scenarios/server_scenario.h"
+#include "sim/scenarios/txn_scenario.h"
 
 namespace twinkv::sim {
 
@@ -36,6 +38,17 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                "reply, nothing hangs after healing, pools stay bounded and "
                "leak nothing",
                [] { return std::make_unique<ReconnectScenario>(); });
+  registry.Add("pubsub",
+               "publishers and subscribers through network faults; "
+               "messages in publish order per connection, nothing after an "
+               "acknowledged unsubscribe, a slow subscriber is disconnected "
+               "by the pubsub output limit and memory stays bounded",
+               [] { return std::make_unique<PubSubScenario>(); });
+  registry.Add("txn",
+               "MULTI/EXEC list-append transactions from many clients under "
+               "network faults and server crashes; Elle-style checks of "
+               "prefix order, atomic visibility and real-time order",
+               [] { return std::make_unique<TxnScenario>(); });
 }
 
 }  // namespace twinkv::sim
