@@ -186,6 +186,8 @@ bool ParseCursor(absl::string_view s, uint64_t* cursor) {
 
 void Db::Clear() {
   map_.Clear();
+  value_bytes_ = 0;
+  pending_.clear();
   expires_ = 0;
   wheel_.reset();
   compact_at_ = 0;
@@ -230,7 +232,84 @@ size_t Db::ExpireDue(int64_t now_ms, size_t max_records, size_t* deleted) {
   return popped;
 }
 
+void Db::NotePending(Entry& e) {
+  pending_.try_emplace(&e, shared_->sizer(e.value));
+}
+
+void Db::Unaccount(const Entry& e) {
+  if (shared_->sizer == nullptr) return;
+  auto it = pending_.find(&e);
+  if (it != pending_.end()) {
+    value_bytes_ -= it->second;
+    pending_.erase(it);
+  } else {
+    value_bytes_ -= shared_->sizer(e.value);
+  }
+}
+
+void Db::Settle() {
+  if (shared_->sizer == nullptr) return;
+  for (const auto& [e, noted] : pending_) {
+    value_bytes_ += shared_->sizer(e->value);
+    value_bytes_ -= noted;
+  }
+  pending_.clear();
+}
+
+size_t Db::RecomputeUsedBytes() {
+  size_t total = map_.AllocatedBytes();
+  if (shared_->sizer == nullptr) return total;
+  map_.ForEach([&](absl::string_view, Entry& e) {
+    total += shared_->sizer(e.value);
+  });
+  return total;
+}
+
+void Db::SampleEntries(Random& random, size_t count, bool volatile_only,
+                       absl::FunctionRef<void(const Sample&)> fn) {
+  if (map_.empty() || count == 0) return;
+  if (volatile_only && expires_ == 0) return;
+  if (count >= map_.size()) {
+    map_.ForEach([&](absl::string_view key, Entry& e) {
+      if (volatile_only && e.expire_ms == kNoExpire) return;
+      fn(Sample{key, e.lru, e.expire_ms});
+    });
+    return;
+  }
+  size_t found = 0;
+  const size_t draws = volatile_only ? 3 * count : count;
+  for (size_t i = 0; i < draws && found < count; ++i) {
+    auto [key, e] = map_.RandomEntry(random);
+    if (volatile_only && e->expire_ms == kNoExpire) continue;
+    ++found;
+    fn(Sample{key, e->lru, e->expire_ms});
+  }
+  if (found > 0 || !volatile_only) return;
+  // Keys with a TTL are rare here: walk the table until some turn up
+  // (there is at least one), so that volatile policies never give up while
+  // a candidate exists. O(keys) at worst.
+  uint64_t cursor = 0;
+  do {
+    cursor = map_.Scan(cursor, [&](absl::string_view key, Entry& e) {
+      if (e.expire_ms == kNoExpire) return;
+      ++found;
+      fn(Sample{key, e.lru, e.expire_ms});
+    });
+  } while (cursor != 0 && found < count);
+}
+
+bool Db::Evict(absl::string_view key) {
+  Entry* e = map_.Find(key);
+  if (e == nullptr) return false;
+  // `key` may view the node's own bytes: the listener reads it before the
+  // entry goes.
+  if (shared_->on_evicted) shared_->on_evicted(index_, key);
+  EraseEntry(key, *e);
+  return true;
+}
+
 void Db::EraseEntry(absl::string_view key, const Entry& e) {
+  Unaccount(e);
   if (e.expire_ms != kNoExpire) --expires_;
   map_.Erase(key);
 }
@@ -243,12 +322,14 @@ Value* Db::Find(absl::string_view key, int64_t now_ms) {
     EraseEntry(key, *e);
     return nullptr;
   }
+  Touch(*e);
   return &e->value;
 }
 
 Value* Db::FindOrCreate(absl::string_view key, int64_t now_ms, bool* created) {
   bool inserted;
   Entry& e = *map_.FindOrInsert(key, &inserted);
+  Touch(e);
   if (!inserted && Expired(e, now_ms)) {
     // The old key is gone; this is a new one.
     NoteExpired(key);
@@ -264,6 +345,7 @@ void Db::SetString(absl::string_view key, absl::string_view value,
                    int64_t now_ms, int64_t expire_ms, bool keep_ttl) {
   bool inserted;
   Entry& e = *map_.FindOrInsert(key, &inserted);
+  Touch(e);
   if (!inserted && Expired(e, now_ms)) {
     NoteExpired(key);
     keep_ttl = false;
@@ -276,6 +358,7 @@ Value* Db::Set(absl::string_view key, Value value, int64_t now_ms,
                int64_t expire_ms, bool keep_ttl) {
   bool inserted;
   Entry& e = *map_.FindOrInsert(key, &inserted);
+  Touch(e);
   if (!inserted && Expired(e, now_ms)) {
     NoteExpired(key);
     keep_ttl = false;
@@ -340,10 +423,14 @@ Db::RenameResult Db::Rename(absl::string_view from, absl::string_view to,
   // `to` first.
   std::string to_key(to.data(), to.size());
   Entry e;
+  Unaccount(*src);
   map_.Take(from, &e);
   bool inserted;
   const int64_t expire_ms = e.expire_ms;
-  *map_.FindOrInsert(to_key, &inserted) = std::move(e);
+  Entry& dst = *map_.FindOrInsert(to_key, &inserted);
+  dst = std::move(e);
+  dst.lru = shared_->lru_clock;
+  if (shared_->sizer != nullptr) value_bytes_ += shared_->sizer(dst.value);
   // The record under `from` goes stale; the key lives on under `to`.
   if (expire_ms != kNoExpire) Track(to_key, expire_ms);
   return RenameResult::kOk;
@@ -399,6 +486,7 @@ bool Db::Take(absl::string_view key, int64_t now_ms, Value* value,
     return false;
   }
   Entry e;
+  Unaccount(*found);
   map_.Take(key, &e);
   if (e.expire_ms != kNoExpire) --expires_;
   *value = std::move(e.value);
@@ -418,6 +506,17 @@ Keyspace::~Keyspace() = default;
 
 void Keyspace::Clear() {
   for (auto& db : dbs_) db->Clear();
+}
+
+void Keyspace::SetSizer(size_t (*sizer)(const Value&)) {
+  shared_.sizer = sizer;
+  for (auto& db : dbs_) {
+    db->pending_.clear();
+    db->value_bytes_ = 0;
+    if (sizer != nullptr) {
+      db->value_bytes_ = db->RecomputeUsedBytes() - db->map_.AllocatedBytes();
+    }
+  }
 }
 
 }  // namespace twinkv

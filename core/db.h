@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "core/dict.h"
@@ -75,6 +76,13 @@ class ValueObject {
   // A deep copy (COPY). Families override it; the default returns nullptr,
   // meaning "this representation cannot be copied" (COPY then refuses).
   virtual std::unique_ptr<ValueObject> Clone() const { return nullptr; }
+
+  // Elements held, and bytes owned, for the maxmemory estimate
+  // (core/evict.h). The families' objects already declare `size()` (and
+  // lists and hashes `AllocatedBytes()`) with these signatures, which thereby
+  // override these. A representation that declares neither counts as empty.
+  virtual size_t size() const { return 0; }
+  virtual size_t AllocatedBytes() const { return 0; }
 
  private:
   ValueType type_;
@@ -217,7 +225,20 @@ struct KeyspaceShared {
   // expired, lazily or actively, before it is gone. The key view is valid
   // for the call only.
   std::function<void(int, absl::string_view)> on_expired;
+  // Called with (database index, key) for every key removed by eviction
+  // (Db::Evict), before it is gone.
+  std::function<void(int, absl::string_view)> on_evicted;
+  // The coarse access clock stamped on keys by lookups (LRU eviction):
+  // units of kLruClockMs of the engine's clock, wrapping modulo 2^32
+  // (every ~13.6 years; idle times are computed modulo 2^32 too).
+  uint32_t lru_clock = 0;
+  // Non-null while memory accounting is on (see Db::UsedBytes): the bytes
+  // a value owns beyond the Entry that holds it.
+  size_t (*sizer)(const Value&) = nullptr;
 };
+
+// Resolution of KeyspaceShared::lru_clock.
+inline constexpr int64_t kLruClockMs = 100;
 
 // One database: keys to values, with expiry times.
 class Db {
@@ -359,10 +380,60 @@ class Db {
   // not counting longer strings' buffers or what aggregate objects own.
   size_t AllocatedBytes() const { return map_.AllocatedBytes(); }
 
+  // --- Memory accounting and eviction (core/evict.h). ---
+  //
+  // While the keyspace's sizer is set, the Db keeps value_bytes_, the sum
+  // over its entries of sizer(value) as last measured, so that UsedBytes()
+  // costs O(changed keys), not O(keys). Values change in place through the
+  // Value* that Find/FindOrCreate/Set hand out, which the Db cannot see; so
+  // every entry handed out (or changed by the Db) is first noted as
+  // pending with its size at that moment, and Settle() re-measures the
+  // pending entries and adds the differences. Erasing a pending entry
+  // subtracts the size it was noted with. Entries never move (Dict nodes
+  // are stable), so a pending Entry* stays valid until it is erased.
+
+  // AllocatedBytes() plus the values' bytes; requires accounting on.
+  // Settles first.
+  size_t UsedBytes() {
+    Settle();
+    return map_.AllocatedBytes() + value_bytes_;
+  }
+  // The same, recomputed from scratch in O(keys) (tests; turning
+  // accounting on).
+  size_t RecomputeUsedBytes();
+  // Re-measures the entries handed out since the last call.
+  void Settle();
+
+  // A candidate for eviction: a key's bytes (valid until the next call on
+  // this Db), its last access (lru_clock units) and its expiry time.
+  struct Sample {
+    absl::string_view key;
+    uint32_t lru = 0;
+    int64_t expire_ms = kNoExpire;
+  };
+  // Calls fn for `count` random entries (with replacement; expired ones
+  // included), or for every entry when count >= size(). With
+  // `volatile_only`, only entries with a TTL count: at most 3 * count
+  // draws, then, if none had a TTL, a walk over the table until some do
+  // (so fn is called at least once whenever a key has a TTL). `fn` must
+  // not call this Db.
+  void SampleEntries(Random& random, size_t count, bool volatile_only,
+                     absl::FunctionRef<void(const Sample&)> fn);
+  // Deletes `key` because of memory pressure: tells on_evicted, then
+  // erases it (expired or not). Returns false if there was no such key.
+  bool Evict(absl::string_view key);
+  // The access clock of `key`'s entry (tests), or nullopt.
+  std::optional<uint32_t> LruOf(absl::string_view key) const {
+    const Entry* e = map_.Find(key);
+    if (e == nullptr) return std::nullopt;
+    return e->lru;
+  }
+
  private:
   struct Entry {
     Value value;
     int64_t expire_ms = kNoExpire;
+    uint32_t lru = 0;  // KeyspaceShared::lru_clock at the last lookup
   };
   using Map = Dict<Entry>;
 
@@ -375,6 +446,15 @@ class Db {
   }
   // Erases `key` (whose entry is `e`), keeping expires_ right.
   void EraseEntry(absl::string_view key, const Entry& e);
+  // `e` was just looked up and may change: stamps its access clock and,
+  // with accounting on, notes it pending (see Settle).
+  void Touch(Entry& e) {
+    e.lru = shared_->lru_clock;
+    if (shared_->sizer != nullptr) NotePending(e);
+  }
+  void NotePending(Entry& e);
+  // `e` leaves the table: takes its bytes off value_bytes_.
+  void Unaccount(const Entry& e);
   // Changes the expiry time of `key`'s entry `e`, keeping expires_ and the
   // wheel right.
   void SetEntryExpire(absl::string_view key, Entry& e, int64_t expire_ms) {
@@ -395,6 +475,9 @@ class Db {
   KeyspaceShared own_shared_;
   KeyspaceShared* shared_;
   int index_ = 0;
+  // Memory accounting (see UsedBytes).
+  size_t value_bytes_ = 0;
+  absl::flat_hash_map<const Entry*, size_t> pending_;
 
   friend class Keyspace;
 };
@@ -429,6 +512,25 @@ class Keyspace {
   bool loading() const { return shared_.loading; }
   void set_expiry_listener(std::function<void(int, absl::string_view)> fn) {
     shared_.on_expired = std::move(fn);
+  }
+  void set_eviction_listener(std::function<void(int, absl::string_view)> fn) {
+    shared_.on_evicted = std::move(fn);
+  }
+  // The access clock from the engine's time (Unix ms).
+  void set_lru_clock_ms(int64_t now_ms) {
+    shared_.lru_clock = static_cast<uint32_t>(now_ms / kLruClockMs);
+  }
+  uint32_t lru_clock() const { return shared_.lru_clock; }
+
+  // Turns memory accounting on with `sizer` (recomputing every database's
+  // total, O(keys)) or off (nullptr).
+  void SetSizer(size_t (*sizer)(const Value&));
+  bool accounting() const { return shared_.sizer != nullptr; }
+  // Sum of the databases' UsedBytes(); requires accounting on.
+  size_t UsedBytes() {
+    size_t total = 0;
+    for (auto& db : dbs_) total += db->UsedBytes();
+    return total;
   }
 
  private:

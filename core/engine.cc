@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/evict.h"
 
 namespace twinkv {
 
@@ -23,8 +25,18 @@ Engine::Engine(Runtime& runtime, Config config,
   multi_spec_ = commands_.Find("multi");
   watch_spec_ = commands_.Find("watch");
   quit_spec_ = commands_.Find("quit");
+  reset_spec_ = commands_.Find("reset");
   keyspace_.set_expiry_listener(
       [this](int db, absl::string_view key) { OnKeyExpired(db, key); });
+  // An evicted key is deleted as by DEL (core/evict.h).
+  keyspace_.set_eviction_listener([this](int db, absl::string_view key) {
+    ++stats_.evicted_keys;
+    if (!watched_keys_.empty()) TouchWatched(db, key, /*expiry=*/false);
+    if (log_ == nullptr) return;
+    if (log_->wants_before_write()) log_->BeforeWrite(db, key);
+    const absl::string_view del[] = {"DEL", key};
+    LogAppend(db, del, {}, /*expiry=*/true);
+  });
 }
 
 Engine::~Engine() {
@@ -32,6 +44,12 @@ Engine::~Engine() {
     for (Transaction* txn : txns) txn->engine = nullptr;
   }
   if (expiry_timer_ != 0) runtime_.executor().Cancel(expiry_timer_);
+  if (pause_timer_ != 0) runtime_.executor().Cancel(pause_timer_);
+  if (resume_timer_ != 0) runtime_.executor().Cancel(resume_timer_);
+  for (Postponed& p : postponed_) {
+    p.client->postponed = false;
+    p.client->blocked = false;
+  }
   for (auto& [client, blocked] : blocked_) {
     if (blocked->timer != 0) runtime_.executor().Cancel(blocked->timer);
     client->blocked = false;
@@ -102,11 +120,12 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   Transaction* txn = client.txn.get();
   const bool queueing = txn != nullptr && txn->in_multi;
   // Redis's flagTransaction: a command refused while queueing dooms EXEC.
+  const CommandSpec* spec = commands_.Find(args[0]);
   auto reject = [&](absl::string_view error) {
     if (queueing) txn->dirty_exec = true;
+    if (spec != nullptr) ++command_stats_[spec].rejected_calls;
     reply.Error(error);
   };
-  const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
     reject(UnknownCommandError(args[0], args.subspan(1)));
     return;
@@ -128,6 +147,39 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
     reject(WrongArgsError(spec->full_name));
     return;
   }
+  // Redis checks authentication after the command's name and arity.
+  if (!client.authenticated && (spec->flags & kCmdNoAuth) == 0 &&
+      !config_.requirepass.empty()) {
+    reject(kNoAuthErr);
+    return;
+  }
+  if (pause_timer_ != 0 && client.sink != nullptr && !client.postponed &&
+      (pause_all_ || (spec->flags & (kCmdWrite | kCmdMayReplicate)) != 0 ||
+       (spec == exec_spec_ && queueing &&
+        (txn->queued_flags & (kCmdWrite | kCmdMayReplicate)) != 0))) {
+    PostponeClient(client, args);
+    return;
+  }
+  // maxmemory (core/evict.h), where Redis's processCommand has it: evict
+  // first; if still over the limit refuse denyoom commands, anything but
+  // EXEC DISCARD QUIT while queueing, and EXEC of a queue holding one.
+  keyspace_.set_lru_clock_ms(now_ms);
+  if ((config_.maxmemory > 0 || keyspace_.accounting()) && !loading_ &&
+      !PerformEvictions(keyspace_, config_, runtime_.random(), nullptr)) {
+    if (spec == exec_spec_ && queueing &&
+        (txn->queued_flags & kCmdDenyOom) != 0) {
+      reply.Error(absl::StrCat("EXECABORT Transaction discarded because of: ",
+                               kOomErr));
+      DiscardTransaction(client);
+      return;
+    }
+    if ((spec->flags & kCmdDenyOom) != 0 ||
+        (queueing && spec != exec_spec_ && spec != discard_spec_ &&
+         spec != quit_spec_)) {
+      reject(kOomErr);
+      return;
+    }
+  }
   if (!write_error_.empty() &&
       ((spec->flags & kCmdWrite) != 0 || spec->name == "ping")) {
     reject(write_error_);
@@ -147,16 +199,32 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
     return;
   }
   if (queueing && spec != exec_spec_ && spec != discard_spec_ &&
-      spec != multi_spec_ && spec != watch_spec_ && spec != quit_spec_) {
+      spec != multi_spec_ && spec != watch_spec_ && spec != quit_spec_ &&
+      spec != reset_spec_) {
     QueueCommand(*spec, *txn, args, reply);
     return;
   }
   ++stats_.commands_processed;
+  client.last_command = spec;
   CommandContext ctx{*this, client, reply, now_ms};
+  const size_t reply_start = reply.buffer()->size();
+  const absl::Duration started = runtime_.clock().Monotonic();
   if (spec == exec_spec_) {
     ExecTransaction(ctx);
   } else {
     RunHandler(*spec, ctx, args);
+  }
+  const int64_t duration_us =
+      absl::ToInt64Microseconds(runtime_.clock().Monotonic() - started);
+  CommandStats& cs = command_stats_[spec];
+  ++cs.calls;
+  cs.usec += static_cast<uint64_t>(std::max<int64_t>(0, duration_us));
+  if (reply.buffer()->size() > reply_start &&
+      (*reply.buffer())[reply_start] == '-') {
+    ++cs.failed_calls;
+  }
+  if ((spec->flags & kCmdSkipSlowlog) == 0 && !client.blocked) {
+    RecordSlowLog(client, args, duration_us, now_ms);
   }
   if (!ready_keys_.empty() && rerunning_ == nullptr) ServeReadyKeys();
   MaybeArmExpiry();
@@ -290,6 +358,16 @@ void Engine::SignalDbReady(int db) {
 }
 
 void Engine::UnblockClient(ClientState& client) {
+  if (client.postponed) {
+    for (auto it = postponed_.begin(); it != postponed_.end(); ++it) {
+      if (it->client == &client) {
+        postponed_.erase(it);
+        break;
+      }
+    }
+    client.postponed = false;
+    client.blocked = false;
+  }
   if (!blocked_.contains(&client)) return;
   RemoveBlocked(&client);
   client.blocked = false;
@@ -704,6 +782,103 @@ void Engine::ExecTransaction(CommandContext& ctx) {
     log_->Append(entry.db, views);
   }
   if (wrap) log_->Append(logged.back().db, kExec);
+}
+
+// --- Clients, pause, command stats, slow log. ---
+
+void Engine::RegisterClient(ClientState* client) {
+  clients_[client->id] = client;
+}
+
+void Engine::UnregisterClient(ClientState* client) {
+  auto it = clients_.find(client->id);
+  if (it != clients_.end() && it->second == client) clients_.erase(it);
+}
+
+void Engine::PauseClients(int64_t end_ms, bool all) {
+  // As Redis: the stricter mode and the later end win.
+  pause_all_ = pause_all_ || all;
+  if (pause_timer_ != 0 && end_ms <= pause_end_ms_) return;
+  if (pause_timer_ != 0) runtime_.executor().Cancel(pause_timer_);
+  pause_end_ms_ = end_ms;
+  pause_timer_ = runtime_.executor().Schedule(
+      absl::Milliseconds(std::max<int64_t>(0, end_ms - NowMs())), [this] {
+        pause_timer_ = 0;
+        UnpauseClients();
+      });
+}
+
+void Engine::UnpauseClients() {
+  if (pause_timer_ != 0) runtime_.executor().Cancel(pause_timer_);
+  pause_timer_ = 0;
+  pause_end_ms_ = 0;
+  pause_all_ = false;
+  // Not from here (we may be inside CLIENT UNPAUSE): the postponed
+  // commands run from a fresh task, in arrival order.
+  if (!postponed_.empty() && resume_timer_ == 0) {
+    resume_timer_ = runtime_.executor().Schedule(absl::ZeroDuration(), [this] {
+      resume_timer_ = 0;
+      ResumePostponed();
+    });
+  }
+}
+
+void Engine::PostponeClient(ClientState& client, ArgList args) {
+  Postponed& p = postponed_.emplace_back();
+  p.client = &client;
+  for (absl::string_view arg : args) p.args.emplace_back(arg);
+  client.postponed = true;
+  client.blocked = true;  // its owner runs nothing more until OnUnblocked
+}
+
+void Engine::ResumePostponed() {
+  std::deque<Postponed> queue;
+  queue.swap(postponed_);
+  while (!queue.empty()) {
+    Postponed p = std::move(queue.front());
+    queue.pop_front();
+    ClientState* client = p.client;
+    client->postponed = false;
+    client->blocked = false;
+    std::vector<absl::string_view> views(p.args.begin(), p.args.end());
+    ReplyWriter& reply = client->sink->blocked_reply_writer();
+    reply.set_protocol(client->protocol);
+    Execute(*client, views, reply);
+    // Paused again, or blocked by the command: the owner hears later.
+    if (!client->blocked) client->sink->OnUnblocked();
+  }
+}
+
+void Engine::RecordSlowLog(ClientState& client, ArgList args,
+                           int64_t duration_us, int64_t now_ms) {
+  const int64_t threshold = config_.slowlog_log_slower_than_us;
+  if (threshold < 0 || duration_us < threshold) return;
+  // Redis's limits: 32 arguments, 128 bytes each, and says what it cut.
+  constexpr size_t kMaxArgs = 32;
+  constexpr size_t kMaxString = 128;
+  SlowLogEntry entry;
+  entry.id = slowlog_next_id_++;
+  entry.time_s = now_ms / 1000;
+  entry.duration_us = duration_us;
+  const size_t argc = std::min(args.size(), kMaxArgs);
+  for (size_t i = 0; i < argc; ++i) {
+    if (argc != args.size() && i == argc - 1) {
+      entry.args.push_back(absl::StrFormat("... (%d more arguments)",
+                                           args.size() - argc + 1));
+    } else if (args[i].size() > kMaxString) {
+      entry.args.push_back(
+          absl::StrCat(args[i].substr(0, kMaxString), "... (",
+                       args[i].size() - kMaxString, " more bytes)"));
+    } else {
+      entry.args.emplace_back(args[i]);
+    }
+  }
+  entry.peer = client.peer;
+  entry.name = client.name;
+  slowlog_.push_front(std::move(entry));
+  const size_t max_len =
+      static_cast<size_t>(std::max<int64_t>(0, config_.slowlog_max_len));
+  while (slowlog_.size() > max_len) slowlog_.pop_back();
 }
 
 }  // namespace twinkv

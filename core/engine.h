@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -120,6 +121,27 @@ struct ClientState {
   // (kept by PubSub; non-zero puts a RESP2 client in subscribed context).
   PushSink* push_sink = nullptr;
   size_t subscriptions = 0;
+
+  // --- Connection administration (AUTH, CLIENT; core/client_family.cc). ---
+
+  // Whether the client may run commands without the no_auth flag while
+  // requirepass is set. Clients of the server start unauthenticated when a
+  // password is set (Server::Connection); internal clients (the AOF
+  // loader, tests) are trusted.
+  bool authenticated = true;
+  // Engine-clock milliseconds (Engine::NowMs) of the connection's start
+  // and of its last read or command (CLIENT LIST's age and idle, and the
+  // `timeout` config).
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  // The last command run (CLIENT LIST's cmd); nullptr: none yet.
+  const CommandSpec* last_command = nullptr;
+  // Closes the client's connection (CLIENT KILL), from a fresh task: never
+  // destroys it from inside the engine. Unset: the client cannot be killed.
+  std::function<void()> kill;
+  // Set while the client waits for CLIENT PAUSE to end (see
+  // Engine::PauseClients); its command is re-run then.
+  bool postponed = false;
 };
 
 // Where the engine sends the commands that changed data, in the order
@@ -172,6 +194,24 @@ struct MemoryUsage {
   uint64_t rss_bytes = 0;   // resident set size (used_memory_rss)
 };
 
+// Per-command counters (INFO commandstats).
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;  // refused before running (arity, NOAUTH...)
+  uint64_t failed_calls = 0;    // ran and replied an error
+};
+
+// One SLOWLOG entry, as Redis 7.0 keeps it.
+struct SlowLogEntry {
+  uint64_t id = 0;
+  int64_t time_s = 0;  // Unix seconds when the command ran
+  int64_t duration_us = 0;
+  std::vector<std::string> args;  // at most 32, each cut at 128 bytes
+  std::string peer;
+  std::string name;
+};
+
 struct EngineStats {
   uint64_t commands_processed = 0;
   uint64_t connections_received = 0;
@@ -182,6 +222,7 @@ struct EngineStats {
   uint64_t expire_cycles = 0;        // active cycles run
   uint64_t expire_cycle_max_keys = 0;  // most keys one cycle deleted
   uint64_t expired_total = 0;  // keys removed by expiry, lazy or active
+  uint64_t evicted_keys = 0;   // keys removed by maxmemory eviction
 };
 
 class Engine {
@@ -203,7 +244,9 @@ class Engine {
 
   // Runs one command (args[0] is the name) and appends exactly one reply.
   // Unknown commands, unknown subcommands and wrong arity get Redis's
-  // errors. `now_ms` is the batch's wall-clock time (see NowMs()).
+  // errors; then an unauthenticated client (requirepass) gets NOAUTH for
+  // any command without kCmdNoAuth. During CLIENT PAUSE the command may
+  // be postponed instead (no reply yet; see PauseClients). `now_ms` is the batch's wall-clock time (see NowMs()).
   void Execute(ClientState& client, ArgList args, ReplyWriter& reply,
                int64_t now_ms);
   // The same, reading the clock itself.
@@ -296,7 +339,7 @@ class Engine {
   // --- Transactions (MULTI EXEC DISCARD WATCH UNWATCH; multi_family.cc). ---
   //
   // While a client is in MULTI, Execute queues its commands (reply QUEUED)
-  // except EXEC DISCARD MULTI WATCH QUIT; a command rejected while queueing
+  // except EXEC DISCARD MULTI WATCH QUIT RESET; a command rejected while queueing
   // (unknown, wrong arity, no-multi, MISCONF) dooms EXEC to EXECABORT.
   // EXEC runs the queue with nothing else in between; blocking commands
   // inside it time out at once. The log gets the changes as one block:
@@ -351,6 +394,36 @@ class Engine {
   MemoryUsage memory_usage() const {
     return memory_probe_ ? memory_probe_() : MemoryUsage{};
   }
+
+  // --- Clients (CLIENT LIST/KILL/PAUSE, INFO clients, commandstats). ---
+
+  // The server registers each connection's client when it is accepted and
+  // unregisters it before destroying it (ids must be unique).
+  void RegisterClient(ClientState* client);
+  void UnregisterClient(ClientState* client);
+  // Registered clients by id (CLIENT LIST's order: connection order).
+  const std::map<uint64_t, ClientState*>& clients() const { return clients_; }
+
+  // CLIENT PAUSE: until `end_ms` (engine clock), commands of every client
+  // (`all`) or write commands (else) wait: Execute leaves the client
+  // postponed (ClientState::postponed, and blocked for its owner) and runs
+  // the command once the pause ends, replying through the client's sink.
+  // A later pause may extend it; a shorter one does not shorten it, as in
+  // Redis. Clients without a sink are never paused.
+  void PauseClients(int64_t end_ms, bool all);
+  void UnpauseClients();
+  bool paused() const { return pause_timer_ != 0; }
+
+  // Counters of `spec` (a subcommand has its own).
+  const absl::flat_hash_map<const CommandSpec*, CommandStats>& command_stats()
+      const {
+    return command_stats_;
+  }
+  void ResetCommandStats() { command_stats_.clear(); }
+
+  // SLOWLOG: newest first.
+  const std::deque<SlowLogEntry>& slowlog() const { return slowlog_; }
+  void ResetSlowLog() { slowlog_.clear(); }
 
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
@@ -432,6 +505,7 @@ class Engine {
   const CommandSpec* multi_spec_ = nullptr;
   const CommandSpec* watch_spec_ = nullptr;
   const CommandSpec* quit_spec_ = nullptr;
+  const CommandSpec* reset_spec_ = nullptr;
   // Keys the running command will have touched if it changes anything.
   std::vector<DbKey> pending_touch_;
   // Inside EXEC: the log entries of the block, sent at its end.
@@ -454,6 +528,25 @@ class Engine {
   int64_t undo_now_ms_ = 0;
   std::vector<UndoRecord> undo_log_;
   absl::flat_hash_set<DbKey> undo_saved_;
+
+  // Clients, pause, command stats, slow log (see their accessors).
+  void PostponeClient(ClientState& client, ArgList args);
+  void ResumePostponed();
+  void RecordSlowLog(ClientState& client, ArgList args, int64_t duration_us,
+                     int64_t now_ms);
+  std::map<uint64_t, ClientState*> clients_;
+  TimerId pause_timer_ = 0;
+  TimerId resume_timer_ = 0;
+  int64_t pause_end_ms_ = 0;
+  bool pause_all_ = false;
+  struct Postponed {
+    ClientState* client = nullptr;
+    std::vector<std::string> args;
+  };
+  std::deque<Postponed> postponed_;
+  absl::flat_hash_map<const CommandSpec*, CommandStats> command_stats_;
+  std::deque<SlowLogEntry> slowlog_;
+  uint64_t slowlog_next_id_ = 0;
 
   std::function<MemoryUsage()> memory_probe_;
   std::function<void()> shutdown_handler_;
@@ -483,6 +576,7 @@ void RegisterSetFamily(CommandTable& table);     // SADD SINTER SSCAN ...
 void RegisterZSetFamily(CommandTable& table);    // ZADD ZRANGE ZSCAN ...
 void RegisterMultiFamily(CommandTable& table);   // MULTI EXEC WATCH ...
 void RegisterPubSubFamily(CommandTable& table);  // SUBSCRIBE PUBLISH ...
+void RegisterClientFamily(CommandTable& table);  // AUTH HELLO RESET CLIENT
 
 }  // namespace twinkv
 

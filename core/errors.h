@@ -129,6 +129,45 @@ inline constexpr absl::string_view kScriptFlushErr =
 inline constexpr absl::string_view kNoConfigFileErr =
     "ERR The server is running without a config file";
 
+// Authentication and connection administration (AUTH HELLO CLIENT).
+inline constexpr absl::string_view kNoAuthErr =
+    "NOAUTH Authentication required.";
+inline constexpr absl::string_view kWrongPassErr =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr absl::string_view kAuthNoPasswordErr =
+    "ERR AUTH <password> called without any password configured for the "
+    "default user. Are you sure your configuration is correct?";
+inline constexpr absl::string_view kNoProtoErr =
+    "NOPROTO unsupported protocol version";
+inline constexpr absl::string_view kClientNameErr =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr absl::string_view kNoSuchClientErr = "ERR No such client";
+inline constexpr absl::string_view kInvalidClientIdErr =
+    "ERR Invalid client ID";
+inline constexpr absl::string_view kPauseModeErr =
+    "ERR CLIENT PAUSE mode must be WRITE or ALL";
+inline constexpr absl::string_view kTimeoutNotIntegerErr =
+    "ERR timeout is not an integer or out of range";
+// Sent (with its leading '-') to a connection refused by protected mode,
+// which is then closed.
+inline constexpr absl::string_view kProtectedModeErr =
+    "DENIED Redis is running in protected mode because protected mode is "
+    "enabled and no password is set for the default user. In this mode "
+    "connections are only accepted from the loopback interface. If you want "
+    "to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by "
+    "connecting to Redis from the same host the server is running, however "
+    "MAKE SURE Redis is not publicly accessible from internet if you do so. "
+    "Use CONFIG REWRITE to make this change permanent. 2) Alternatively you "
+    "can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then "
+    "restarting the server. 3) If you started the server manually just for "
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a "
+    "an authentication password for the default user. NOTE: You only need "
+    "to do one of the above things in order for the server to start "
+    "accepting connections from the outside.";
+
 // COPY of a value whose representation cannot be cloned.
 inline constexpr absl::string_view kCopyUnsupportedErr =
     "ERR COPY is not supported for this value type";

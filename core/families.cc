@@ -14,6 +14,7 @@ void RegisterAllFamilies(CommandTable& table) {
   RegisterZSetFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
+  RegisterClientFamily(table);
 }
 
 }  // namespace twinkv

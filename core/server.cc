@@ -35,8 +35,13 @@ class InputBuffer {
 
   void Consume(size_t n) {
     begin_ += n;
-    if (begin_ == end_) begin_ = end_ = 0;
+    if (begin_ == end_ && !reading_) begin_ = end_ = 0;
   }
+
+  // While a read is in flight, the span Space() gave it must stay where
+  // it is: no rewinding, shrinking or reallocating (a blocked or paused
+  // client's input is consumed on resume while its next read waits).
+  void set_reading(bool reading) { reading_ = reading; }
 
   // Room for at least `want` more bytes at the end; compacts or grows.
   absl::Span<char> Space(size_t want) {
@@ -59,7 +64,7 @@ class InputBuffer {
 
   // Gives back a large allocation once it is empty.
   void MaybeShrink() {
-    if (begin_ == end_ && capacity_ > 4 * kReadChunk) {
+    if (begin_ == end_ && capacity_ > 4 * kReadChunk && !reading_) {
       data_.reset();
       capacity_ = begin_ = end_ = 0;
     }
@@ -68,6 +73,7 @@ class InputBuffer {
   // Moves the pending bytes into an allocation of exactly their size (none
   // when empty), for kFaultServerCompactInput.
   void Reallocate() {
+    if (reading_) return;
     const size_t n = end_ - begin_;
     std::unique_ptr<char[]> exact(n > 0 ? new char[n] : nullptr);
     if (n > 0) memcpy(exact.get(), data_.get() + begin_, n);
@@ -85,6 +91,7 @@ class InputBuffer {
   size_t capacity_ = 0;
   size_t begin_ = 0;
   size_t end_ = 0;
+  bool reading_ = false;
 };
 
 // Parses the canonical client-output-buffer-limit string (three classes of
@@ -106,9 +113,11 @@ void ParseOutputLimits(absl::string_view text,
   }
 }
 
-RequestLimits LimitsFrom(const Config& config) {
+// `authenticated`: whether the client may skip Redis's pre-AUTH limits.
+RequestLimits LimitsFrom(const Config& config, bool authenticated) {
   RequestLimits limits;
   limits.max_bulk_len = config.proto_max_bulk_len;
+  limits.unauthenticated = !authenticated;
   return limits;
 }
 
@@ -130,16 +139,33 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   Connection(Server& server, std::unique_ptr<Stream> stream, uint64_t id)
       : server_(server),
         stream_(std::move(stream)),
-        parser_(LimitsFrom(server.engine_.config())),
+        parser_(LimitsFrom(server.engine_.config(),
+                           server.engine_.config().requirepass.empty())),
         writer_(&out_) {
     client_.id = id;
     client_.peer = stream_->PeerName();
     client_.local = stream_->LocalName();
     client_.sink = this;
     client_.push_sink = this;
+    // As Redis: a client that connects while no password is set stays
+    // authenticated if one is set later.
+    client_.authenticated = server.engine_.config().requirepass.empty();
+    client_.created_ms = client_.last_interaction_ms =
+        server.engine_.NowMs();
+    client_.kill = [this] {
+      // CLIENT KILL from another client's command: close from a fresh
+      // task, never under the engine's feet.
+      client_.close_after_reply = true;
+      std::weak_ptr<bool> alive = alive_;
+      server_.runtime_.executor().Post([this, alive] {
+        if (!alive.expired()) Finish();
+      });
+    };
+    server.engine_.RegisterClient(&client_);
   }
 
   ~Connection() override {
+    server_.engine_.UnregisterClient(&client_);
     server_.engine_.UnblockClient(client_);
     server_.engine_.pubsub().RemoveClient(client_);
     if (read_pause_timer_ != 0) {
@@ -160,6 +186,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   void Abort() { Finish(); }
 
   bool finished() const { return finished_; }
+  const ClientState& client() const { return client_; }
 
   ReplyWriter& blocked_reply_writer() override { return writer_; }
 
@@ -211,8 +238,10 @@ class Server::Connection : public BlockedClientSink, public PushSink {
       space = space.subspan(0, 1 + runtime.random().Uniform(7));
     }
     read_in_flight_ = true;
+    input_.set_reading(true);
     stream_->Read(space, [this](NetError error, size_t n) {
       read_in_flight_ = false;
+      input_.set_reading(false);
       OnRead(error, n);
     });
   }
@@ -226,8 +255,10 @@ class Server::Connection : public BlockedClientSink, public PushSink {
       return;
     }
     if (draining_) return;
+    client_.last_interaction_ms = server_.engine_.NowMs();
     input_.Commit(n);
     ProcessInput();
+    server_.MaybeArmIdleTimer();
     if (server_.runtime_.Buggify(kFaultServerDeferFlush)) {
       DeferFlush();
     } else {
@@ -267,6 +298,10 @@ class Server::Connection : public BlockedClientSink, public PushSink {
         }
         engine.Execute(client_, parser_.args(), writer_, now_ms);
         client_.raw_request = absl::string_view();
+        if (parser_.limits().unauthenticated == client_.authenticated) {
+          parser_.set_limits(
+              LimitsFrom(engine.config(), client_.authenticated));
+        }
         NoteLogPosition();
         input_.Consume(parser_.consumed());
         if (EnforceOutputLimits()) return;
@@ -411,6 +446,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   void Finish() {
     if (finished_) return;
     finished_ = true;
+    server_.engine_.UnregisterClient(&client_);
     server_.engine_.UnblockClient(client_);
     server_.engine_.pubsub().RemoveClient(client_);
     stream_->Close();
@@ -470,6 +506,38 @@ size_t Server::total_client_output_bytes() const {
 
 Server::~Server() {
   if (shutdown_timer_ != 0) runtime_.executor().Cancel(shutdown_timer_);
+  if (idle_timer_ != 0) runtime_.executor().Cancel(idle_timer_);
+}
+
+void Server::MaybeArmIdleTimer() {
+  if (idle_timer_ != 0 || shutting_down_ || connections_.empty() ||
+      engine_.config().timeout_s <= 0) {
+    return;
+  }
+  // Redis's clientsCron checks about once a second too.
+  idle_timer_ = runtime_.executor().Schedule(absl::Seconds(1), [this] {
+    idle_timer_ = 0;
+    CloseIdleClients();
+  });
+}
+
+void Server::CloseIdleClients() {
+  const int64_t timeout_s = engine_.config().timeout_s;
+  if (timeout_s <= 0) return;
+  const int64_t now_ms = engine_.NowMs();
+  std::vector<Connection*> idle;
+  for (const auto& [raw, owned] : connections_) {
+    const ClientState& c = raw->client();
+    // Blocked clients have their own timeout; subscribers wait for
+    // messages by design (Redis's clientsCronHandleTimeout).
+    if (raw->finished() || c.blocked || c.subscriptions > 0) continue;
+    if (now_ms - c.last_interaction_ms > timeout_s * 1000) idle.push_back(raw);
+  }
+  for (Connection* c : idle) {
+    runtime_.logger().Log(LogLevel::kVerbose, "Closing idle client");
+    c->Abort();
+  }
+  MaybeArmIdleTimer();
 }
 
 absl::Status Server::Start() {
@@ -521,6 +589,7 @@ void Server::OnAccept(std::unique_ptr<Stream> stream) {
   Connection* raw = connection.get();
   connections_.emplace(raw, std::move(connection));
   raw->Start();
+  MaybeArmIdleTimer();
 }
 
 void Server::Release(Connection* connection) {

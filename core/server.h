@@ -24,6 +24,12 @@
 // A protocol error gets "-ERR Protocol error: ..." and the connection is
 // closed once that reply is written; other connections never notice.
 //
+// Each connection's ClientState is registered with the engine (CLIENT
+// LIST/KILL). With requirepass set, a new client starts unauthenticated
+// and its parser applies Redis's pre-AUTH limits until AUTH/HELLO
+// succeeds. With `timeout` set, idle clients are closed (see
+// MaybeArmIdleTimer).
+//
 // Single-threaded: everything runs on the runtime's loop.
 
 #ifndef TWINKV_CORE_SERVER_H_
@@ -102,6 +108,10 @@ class Server {
   // one of its own callbacks).
   void Release(Connection* connection);
   void MaybeFinishShutdown();
+  // `timeout`: while it is set and clients are connected, a one-second
+  // timer closes clients idle for longer (not blocked or subscribed ones).
+  void MaybeArmIdleTimer();
+  void CloseIdleClients();
 
   Runtime& runtime_;
   Engine& engine_;
@@ -111,6 +121,7 @@ class Server {
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
   bool shutting_down_ = false;
   TimerId shutdown_timer_ = 0;
+  TimerId idle_timer_ = 0;
   std::vector<absl::AnyInvocable<void() &&>> shutdown_waiters_;
   std::string output_limits_text_;  // what output_limits_ was parsed from
   OutputLimit output_limits_[3];    // normal, replica, pubsub

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -471,7 +472,54 @@ void ConfigSetCommand(CommandContext& ctx, ArgList args) {
 
 void ConfigResetStatCommand(CommandContext& ctx, ArgList) {
   ctx.engine.stats() = EngineStats();
+  ctx.engine.ResetCommandStats();
   ctx.reply.Ok();
+}
+
+// SLOWLOG GET [count] (default 10, -1 all), LEN, RESET.
+void SlowLogGetCommand(CommandContext& ctx, ArgList args) {
+  int64_t count = 10;
+  if (args.size() == 3 &&
+      (!absl::SimpleAtoi(args[2], &count) || count < -1)) {
+    return ctx.reply.Error("ERR count should be greater than or equal to -1");
+  }
+  const std::deque<SlowLogEntry>& log = ctx.engine.slowlog();
+  const size_t n = count == -1 ? log.size()
+                               : std::min(log.size(), static_cast<size_t>(count));
+  ctx.reply.ArrayHeader(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SlowLogEntry& e = log[i];
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(e.id));
+    ctx.reply.Integer(e.time_s);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.ArrayHeader(e.args.size());
+    for (const std::string& arg : e.args) ctx.reply.Bulk(arg);
+    ctx.reply.Bulk(e.peer);
+    ctx.reply.Bulk(e.name);
+  }
+}
+
+void SlowLogLenCommand(CommandContext& ctx, ArgList) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.engine.slowlog().size()));
+}
+
+void SlowLogResetCommand(CommandContext& ctx, ArgList) {
+  ctx.engine.ResetSlowLog();
+  ctx.reply.Ok();
+}
+
+void SlowLogHelpCommand(CommandContext& ctx, ArgList) {
+  ReplyHelp(ctx.reply, "SLOWLOG",
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, "
+             "-1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, "
+             "client IP and port,",
+             "    client name",
+             "LEN", "    Return the length of the slowlog.",
+             "RESET", "    Reset the slowlog."});
 }
 
 // Reads the file at `path` whole through the runtime.
@@ -601,6 +649,9 @@ std::string BytesToHuman(uint64_t n) {
 struct InfoSection {
   const char* name;  // as printed; matched case-insensitively
   void (*write)(Engine& engine, std::string* out);
+  // In "INFO" and "INFO default" (Redis shows commandstats only for
+  // "all", "everything" and by name).
+  bool in_default = true;
 };
 
 void Field(std::string* out, absl::string_view name, absl::string_view value) {
@@ -622,9 +673,41 @@ void InfoServer(Engine& engine, std::string* out) {
 }
 
 void InfoClients(Engine& engine, std::string* out) {
-  // connected_clients is the Server's to know, not the engine's.
+  // Redis 7.0's fields; buffer peaks are not tracked (zero).
+  Field(out, "connected_clients", engine.clients().size());
+  Field(out, "cluster_connections", uint64_t{0});
   Field(out, "maxclients", engine.config().maxclients);
+  Field(out, "client_recent_max_input_buffer", uint64_t{0});
+  Field(out, "client_recent_max_output_buffer", uint64_t{0});
   Field(out, "blocked_clients", engine.blocked_clients());
+  Field(out, "tracking_clients", uint64_t{0});
+  Field(out, "clients_in_timeout_table", engine.blocked_clients());
+}
+
+void InfoCommandStats(Engine& engine, std::string* out) {
+  // Redis's order is its command dict's; ours is the table's, with each
+  // container's subcommands after it ("cmdstat_client|list").
+  auto line = [&](const CommandSpec& spec) {
+    auto it = engine.command_stats().find(&spec);
+    if (it == engine.command_stats().end()) return;
+    const CommandStats& cs = it->second;
+    if (cs.calls == 0 && cs.rejected_calls == 0 && cs.failed_calls == 0) {
+      return;
+    }
+    absl::StrAppend(
+        out, "cmdstat_", spec.full_name, ":calls=", cs.calls,
+        ",usec=", cs.usec, ",usec_per_call=",
+        absl::StrFormat("%.2f", cs.calls == 0
+                                    ? 0.0
+                                    : static_cast<double>(cs.usec) /
+                                          static_cast<double>(cs.calls)),
+        ",rejected_calls=", cs.rejected_calls,
+        ",failed_calls=", cs.failed_calls, "\r\n");
+  };
+  for (const auto& row : engine.commands().all()) {
+    line(*row);
+    for (const CommandSpec& sub : row->subcommands) line(sub);
+  }
 }
 
 void InfoMemory(Engine& engine, std::string* out) {
@@ -722,6 +805,10 @@ void InfoStats(Engine& engine, std::string* out) {
   Field(out, "expired_keys", s.expired_total);
   Field(out, "keyspace_hits", s.keyspace_hits);
   Field(out, "keyspace_misses", s.keyspace_misses);
+  // Not sampled (Redis measures it in serverCron).
+  Field(out, "instantaneous_ops_per_sec", uint64_t{0});
+  Field(out, "pubsub_channels", engine.pubsub().Channels("").size());
+  Field(out, "pubsub_patterns", engine.pubsub().NumPat());
 }
 
 void InfoReplication(Engine&, std::string* out) {
@@ -749,6 +836,7 @@ constexpr InfoSection kInfoSections[] = {
     {"Server", InfoServer},           {"Clients", InfoClients},
     {"Memory", InfoMemory},           {"Persistence", InfoPersistence},
     {"Stats", InfoStats},             {"Replication", InfoReplication},
+    {"Commandstats", InfoCommandStats, false},
     {"Cluster", InfoCluster},         {"Keyspace", InfoKeyspace},
 };
 
@@ -757,20 +845,23 @@ constexpr InfoSection kInfoSections[] = {
 // names add nothing, so only unknown names give an empty reply.
 void InfoCommand(CommandContext& ctx, ArgList args) {
   bool wanted[std::size(kInfoSections)] = {};
-  const bool every = args.size() == 1;
+  for (size_t s = 0; s < std::size(kInfoSections); ++s) {
+    wanted[s] = args.size() == 1 && kInfoSections[s].in_default;
+  }
   for (size_t i = 1; i < args.size(); ++i) {
-    const bool group = absl::EqualsIgnoreCase(args[i], "default") ||
-                       absl::EqualsIgnoreCase(args[i], "all") ||
+    const bool every = absl::EqualsIgnoreCase(args[i], "all") ||
                        absl::EqualsIgnoreCase(args[i], "everything");
+    const bool group = every || absl::EqualsIgnoreCase(args[i], "default");
     for (size_t s = 0; s < std::size(kInfoSections); ++s) {
-      if (group || absl::EqualsIgnoreCase(args[i], kInfoSections[s].name)) {
+      if ((group && kInfoSections[s].in_default) || every ||
+          absl::EqualsIgnoreCase(args[i], kInfoSections[s].name)) {
         wanted[s] = true;
       }
     }
   }
   std::string out;
   for (size_t s = 0; s < std::size(kInfoSections); ++s) {
-    if (!every && !wanted[s]) continue;
+    if (!wanted[s]) continue;
     if (!out.empty()) out += "\r\n";
     absl::StrAppend(&out, "# ", kInfoSections[s].name, "\r\n");
     kInfoSections[s].write(ctx.engine, &out);
@@ -916,6 +1007,24 @@ void RegisterServerFamily(CommandTable& table) {
           std::string(kHelpSummary), "5.0.0", "server", "O(1)", {"@slow"}),
   };
   table.Add(std::move(config));
+
+  CommandSpec slowlog =
+      Row("slowlog", -2, 0, nullptr,
+          "A container for slow log commands", "2.2.12", "server",
+          "Depends on subcommand.", {"@slow"});
+  slowlog.subcommands = {
+      Row("get", -2, kCmdAdmin | kLoadingStale, SlowLogGetCommand,
+          "Get the slow log's entries", "2.2.12", "server",
+          "O(N) where N is the number of entries returned", kAdmin),
+      Row("len", 2, kCmdAdmin | kLoadingStale, SlowLogLenCommand,
+          "Get the slow log's length", "2.2.12", "server", "O(1)", kAdmin),
+      Row("reset", 2, kCmdAdmin | kLoadingStale, SlowLogResetCommand,
+          "Clear all entries from the slow log", "2.2.12", "server",
+          "O(N) where N is the number of entries in the slowlog", kAdmin),
+      Row("help", 2, kLoadingStale, SlowLogHelpCommand,
+          std::string(kHelpSummary), "6.2.0", "server", "O(1)", {"@slow"}),
+  };
+  table.Add(std::move(slowlog));
 
   CommandSpec function =
       Row("function", -2, 0, nullptr, "A container for function commands",

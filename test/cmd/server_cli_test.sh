@@ -84,6 +84,27 @@ wait "$blpop_pid"
 expect_eq "blpop served" $'q\nx' "$(cat "$tmp/blpop")"
 expect_eq "blpop timeout" "(nil)" "$(cli --no-raw blpop none 0.2)"
 
+# CLIENT LIST shows this connection in Redis's format; CLIENT KILL closes
+# another one (a blocked BLPOP here: its redis-cli sees the connection drop).
+expect_eq "client list" "id= addr= laddr= fd= name= age= idle= flags=N db=" \
+  "$(cli client list | sed -E 's/=[0-9.:]+/=/g; s/=-1/=/' | cut -d' ' -f1-9)"
+cli blpop never 0 >/dev/null 2>&1 &
+killed_pid=$!
+sleep 0.5
+victim=$(cli client list | grep 'cmd=blpop' | grep -oE '^id=[0-9]+' | cut -d= -f2)
+expect_eq "client kill id" "1" "$(cli client kill id "$victim")"
+sleep 0.3
+if kill -0 "$killed_pid" 2>/dev/null; then fail "killed client still connected"; kill "$killed_pid"; else echo "ok: killed client disconnected"; fi
+expect_eq "client kill unknown" "ERR No such client" "$(cli client kill 1.2.3.4:5)"
+
+# requirepass: NOAUTH before AUTH, redis-cli -a works, AUTH errors as Redis.
+expect_eq "config set requirepass" "OK" "$(cli config set requirepass s3cret)"
+expect_eq "noauth" "NOAUTH Authentication required." "$(cli get a)"
+expect_eq "redis-cli -a" "b" "$(cli -a s3cret --no-auth-warning get a)"
+expect_eq "wrong password" "WRONGPASS invalid username-password pair or user is disabled." "$(cli auth nope)"
+expect_eq "clear requirepass" "OK" "$(cli -a s3cret --no-auth-warning config set requirepass '')"
+expect_eq "auth without password" "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?" "$(cli auth x)"
+
 # Clean shutdown on SIGTERM: exit status 0.
 kill -TERM "$pid"
 wait "$pid"
