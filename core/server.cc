@@ -7,8 +7,10 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/errors.h"
 #include "core/fault_points.h"
 #include "core/resp/request_parser.h"
 #include "core/resp/reply_writer.h"
@@ -114,6 +116,35 @@ void ParseOutputLimits(absl::string_view text,
 }
 
 // `authenticated`: whether the client may skip Redis's pre-AUTH limits.
+// "ip" or "[ip]" (or a bind entry, with its optional "-") -> whether it is
+// a loopback address.
+bool IsLoopbackHost(absl::string_view host) {
+  if (!host.empty() && host.front() == '-') host.remove_prefix(1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return absl::StartsWith(host, "127.") || host == "::1" ||
+         host == "localhost" || absl::StartsWith(host, "::ffff:127.");
+}
+
+// "ip:port" -> "ip".
+absl::string_view HostOf(absl::string_view peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == absl::string_view::npos ? peer : peer.substr(0, colon);
+}
+
+// Redis's protected mode: on, no password, some bind address beyond
+// loopback, and the peer not on loopback.
+bool ProtectedModeRefuses(const Config& config, absl::string_view peer) {
+  if (!config.protected_mode || !config.requirepass.empty()) return false;
+  bool beyond_loopback = false;
+  for (const std::string& host : config.bind) {
+    if (host.empty() || !IsLoopbackHost(host)) beyond_loopback = true;
+  }
+  const absl::string_view peer_host = HostOf(peer);
+  return beyond_loopback && !peer_host.empty() && !IsLoopbackHost(peer_host);
+}
+
 RequestLimits LimitsFrom(const Config& config, bool authenticated) {
   RequestLimits limits;
   limits.max_bulk_len = config.proto_max_bulk_len;
@@ -579,6 +610,19 @@ void Server::OnAccept(std::unique_ptr<Stream> stream) {
     ++engine_.stats().rejected_connections;
     Stream* raw = stream.release();
     raw->Write(kMaxClients, [this, raw](NetError) {
+      raw->Close();
+      runtime_.executor().Post([raw] { delete raw; });
+    });
+    return;
+  }
+  if (ProtectedModeRefuses(engine_.config(), stream->PeerName())) {
+    // Redis's protected mode: no password, listening beyond loopback, and
+    // a client from elsewhere: say why, then drop it.
+    ++engine_.stats().rejected_connections;
+    auto message = std::make_shared<std::string>(
+        absl::StrCat("-", kProtectedModeErr, "\r\n"));
+    Stream* raw = stream.release();
+    raw->Write(*message, [this, raw, message](NetError) {
       raw->Close();
       runtime_.executor().Post([raw] { delete raw; });
     });

@@ -1459,8 +1459,14 @@ void SimNetwork::Connect(const Address& address, absl::Duration timeout,
   op->server_ip = ip;
   op->port = address.port;
   const uint16_t local_port = fabric.EphemeralPort(node_.ip());
-  op->client_name = absl::StrCat(node_.ip(), ":", local_port);
-  op->server_name = absl::StrCat(ip, ":", address.port);
+  // Over loopback both ends see loopback addresses, as with a real kernel
+  // (Redis's protected mode tells local clients apart by that).
+  const std::string shown_ip =
+      IsLoopback(address.host) ? std::string("127.0.0.1") : std::string();
+  op->client_name =
+      absl::StrCat(shown_ip.empty() ? node_.ip() : shown_ip, ":", local_port);
+  op->server_name =
+      absl::StrCat(shown_ip.empty() ? ip : shown_ip, ":", address.port);
   SendSyn(op);
 }
 

@@ -1242,6 +1242,8 @@ ScenarioResult AofScenario::Run(const ScenarioOptions& options) {
   Config config;
   config.port = kPort;
   config.bind = {"0.0.0.0"};
+  // Clients come from other (simulated) hosts, without a password.
+  config.protected_mode = false;
   config.dir = kDataDir;
   config.appendonly = true;
   config.appendfsync = policy_ == Policy::kAlways ? "always" : "everysec";

@@ -198,6 +198,8 @@ Config ServerConfig(bool limit) {
   Config config;
   config.port = kPort;
   config.bind = {"0.0.0.0"};
+  // Clients come from other (simulated) hosts, without a password.
+  config.protected_mode = false;
   config.client_output_buffer_limit = absl::StrCat(
       "normal 0 0 0 slave 268435456 67108864 60 pubsub ",
       limit ? kHardLimit : 0, " ", limit ? kSoftLimit : 0, " 1");

@@ -241,6 +241,8 @@ Config ServerConfig() {
   Config config;
   config.port = kPort;
   config.bind = {"0.0.0.0"};
+  // Clients come from other (simulated) hosts, without a password.
+  config.protected_mode = false;
   return config;
 }
 

@@ -70,6 +70,8 @@ class ClientServerTest : public ::testing::Test {
  protected:
   void Start(Config config = Config()) {
     config.bind = {"0.0.0.0"};
+    // Clients come from other (simulated) hosts, without a password.
+    config.protected_mode = false;
     config.port = kPort;
     config.protected_mode = false;
     world_ = std::make_unique<World>(1, sim::WorldOptions());

@@ -36,6 +36,8 @@ class ServerProcess final : public Process {
   static Config MakeConfig(std::string limits) {
     Config config;
     config.bind = {"0.0.0.0"};
+    // Clients come from other (simulated) hosts, without a password.
+    config.protected_mode = false;
     config.port = kPort;
     config.client_output_buffer_limit = std::move(limits);
     return config;

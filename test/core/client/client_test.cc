@@ -44,6 +44,8 @@ class ServerProcess final : public Process {
   static Config MakeConfig() {
     Config config;
     config.bind = {"0.0.0.0"};
+    // Clients come from other (simulated) hosts, without a password.
+    config.protected_mode = false;
     config.port = kPort;
     return config;
   }

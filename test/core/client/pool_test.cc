@@ -53,6 +53,8 @@ class ServerProcess final : public sim::Process {
     Config config;
     config.port = kPort;
     config.bind = {"0.0.0.0"};
+    // Clients come from other (simulated) hosts, without a password.
+    config.protected_mode = false;
     return config;
   }
   ServerNode server_;
