@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cstdio>
 #include <fstream>
@@ -59,6 +60,11 @@ twinkv::MemoryUsage ProbeMemory() {
   twinkv::MemoryUsage usage;
   struct mallinfo2 m = mallinfo2();
   usage.used_bytes = m.uordblks + m.hblkhd;
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    usage.cpu_sys_seconds = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    usage.cpu_user_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+  }
   if (FILE* f = fopen("/proc/self/statm", "r")) {
     unsigned long long size_pages = 0, resident_pages = 0;
     if (fscanf(f, "%llu %llu", &size_pages, &resident_pages) == 2) {

@@ -192,6 +192,9 @@ class CommandLog {
 struct MemoryUsage {
   uint64_t used_bytes = 0;  // allocated by the program (INFO used_memory)
   uint64_t rss_bytes = 0;   // resident set size (used_memory_rss)
+  // CPU time the process used so far (INFO cpu), in seconds.
+  double cpu_sys_seconds = 0;
+  double cpu_user_seconds = 0;
 };
 
 // Per-command counters (INFO commandstats).

@@ -803,6 +803,7 @@ void InfoStats(Engine& engine, std::string* out) {
   Field(out, "rejected_connections", s.rejected_connections);
   // Redis's expired_keys counts lazy and active expiry alike.
   Field(out, "expired_keys", s.expired_total);
+  Field(out, "evicted_keys", s.evicted_keys);
   Field(out, "keyspace_hits", s.keyspace_hits);
   Field(out, "keyspace_misses", s.keyspace_misses);
   // Not sampled (Redis measures it in serverCron).
@@ -831,11 +832,25 @@ void InfoKeyspace(Engine& engine, std::string* out) {
   }
 }
 
+// Redis's CPU section: the process's own times (one thread does the work:
+// the main-thread figures are the same); no children (no fork).
+void InfoCpu(Engine& engine, std::string* out) {
+  const MemoryUsage usage = engine.memory_usage();
+  auto seconds = [](double s) { return absl::StrFormat("%.6f", s); };
+  Field(out, "used_cpu_sys", seconds(usage.cpu_sys_seconds));
+  Field(out, "used_cpu_user", seconds(usage.cpu_user_seconds));
+  Field(out, "used_cpu_sys_children", seconds(0));
+  Field(out, "used_cpu_user_children", seconds(0));
+  Field(out, "used_cpu_sys_main_thread", seconds(usage.cpu_sys_seconds));
+  Field(out, "used_cpu_user_main_thread", seconds(usage.cpu_user_seconds));
+}
+
 // Redis 7.0's order. All of them are "default" sections.
 constexpr InfoSection kInfoSections[] = {
     {"Server", InfoServer},           {"Clients", InfoClients},
     {"Memory", InfoMemory},           {"Persistence", InfoPersistence},
     {"Stats", InfoStats},             {"Replication", InfoReplication},
+    {"CPU", InfoCpu},
     {"Commandstats", InfoCommandStats, false},
     {"Cluster", InfoCluster},         {"Keyspace", InfoKeyspace},
 };

@@ -630,14 +630,14 @@ TEST_F(ServerFamilyTest, InfoHumanSizesFollowRedis) {
 
 TEST_F(ServerFamilyTest, InfoDefaultSectionsInRedisOrder) {
   const std::vector<std::string> all = {
-      "Server",      "Clients", "Memory",  "Persistence",
-      "Stats",       "Replication", "Cluster", "Keyspace"};
+      "Server",      "Clients",     "Memory",  "Persistence", "Stats",
+      "Replication", "CPU",         "Cluster", "Keyspace"};
   EXPECT_EQ(SectionNames(InfoText(h_, {"INFO"})), all);
   EXPECT_EQ(SectionNames(InfoText(h_, {"INFO", "default"})), all);
   // "all" adds commandstats, in Redis 7.0's place.
   const std::vector<std::string> every = {
-      "Server", "Clients",     "Memory",       "Persistence", "Stats",
-      "Replication", "Commandstats", "Cluster", "Keyspace"};
+      "Server",      "Clients", "Memory",       "Persistence", "Stats",
+      "Replication", "CPU",     "Commandstats", "Cluster",     "Keyspace"};
   EXPECT_EQ(SectionNames(InfoText(h_, {"info", "ALL"})), every);
   EXPECT_EQ(SectionNames(InfoText(h_, {"INFO", "everything"})), every);
   // Named sections come in Redis's order, each once, whatever the order
@@ -650,6 +650,24 @@ TEST_F(ServerFamilyTest, InfoDefaultSectionsInRedisOrder) {
                                 "mem_allocator:libc\r\n\r\n# Keyspace\r\n"));
   EXPECT_EQ(Raw({"INFO", "nosuch"}), "$0\r\n\r\n");
   EXPECT_EQ(Raw({"INFO", "keyspace"}), "$12\r\n# Keyspace\r\n\r\n");
+}
+
+TEST_F(ServerFamilyTest, InfoCpuFromTheProbe) {
+  h_.engine().set_memory_probe([] {
+    MemoryUsage u;
+    u.cpu_sys_seconds = 1.5;
+    u.cpu_user_seconds = 0.25;
+    return u;
+  });
+  EXPECT_EQ(InfoText(h_, {"INFO", "cpu"}),
+            "# CPU\r\n"
+            "used_cpu_sys:1.500000\r\nused_cpu_user:0.250000\r\n"
+            "used_cpu_sys_children:0.000000\r\n"
+            "used_cpu_user_children:0.000000\r\n"
+            "used_cpu_sys_main_thread:1.500000\r\n"
+            "used_cpu_user_main_thread:0.250000\r\n");
+  EXPECT_TRUE(absl::StrContains(InfoText(h_, {"INFO", "stats"}),
+                                "\r\nevicted_keys:0\r\n"));
 }
 
 TEST_F(ServerFamilyTest, InfoKeyspaceListsNonEmptyDbs) {
