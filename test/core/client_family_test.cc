@@ -428,3 +428,22 @@ TEST(SlowLogTest, DisabledByNegativeThreshold) {
 
 }  // namespace
 }  // namespace twinkv
+
+namespace twinkv {
+namespace {
+
+// A half frame and then nothing is an idle client like any other: the
+// timeout drops it (and its partial input with it).
+TEST_F(ClientServerTest, IdleTimeoutDropsAHalfFrame) {
+  Config config;
+  config.timeout_s = 2;
+  Start(config);
+  const size_t half = Connect();
+  EXPECT_EQ(SendRaw(half, "*2\r\n$3\r\nGET\r\n$10\r\nabc"), "");
+  world_->RunFor(absl::Seconds(4));
+  EXPECT_TRUE(clients_[half]->closed);
+  EXPECT_EQ(server().server().connection_count(), 0u);
+}
+
+}  // namespace
+}  // namespace twinkv
