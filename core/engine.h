@@ -266,6 +266,9 @@ class Engine {
   // against the engine's clock, off by the jump, until a restart re-reads
   // the wall clock. TIME reports the real wall clock.
   int64_t NowMs();
+  // When the engine was made, by the wall clock (LASTSAVE: there is no RDB
+  // snapshot, so the data was last "saved" at startup, as Redis reports).
+  absl::Time start_time() const { return wall_anchor_; }
 
   // --- Propagation (see CommandContext::AddDirty). ---
 

@@ -109,6 +109,10 @@ void FlushAllCommand(CommandContext& ctx, ArgList args) {
   ctx.reply.Ok();
 }
 
+void LastSaveCommand(CommandContext& ctx, ArgList) {
+  ctx.reply.Integer(absl::ToUnixSeconds(ctx.engine.start_time()));
+}
+
 void TimeCommand(CommandContext& ctx, ArgList) {
   // The runtime's wall clock, never the system's: in simulation TIME
   // follows virtual time and its jumps.
@@ -958,6 +962,9 @@ void RegisterServerFamily(CommandTable& table) {
                 BgRewriteAofCommand,
                 "Asynchronously rewrite the append-only file", "1.0.0",
                 "server", "O(1)", {"@admin", "@slow", "@dangerous"}));
+  table.Add(Row("lastsave", 1, kLoadingStale | kCmdFast, LastSaveCommand,
+                "Get the Unix timestamp of the last successful save to disk",
+                "1.0.0", "server", "O(1)", {"@admin", "@fast", "@dangerous"}));
   table.Add(Row("time", 1, kLoadingStale | kCmdFast, TimeCommand,
                 "Return the current server time", "2.6.0", "server", "O(1)",
                 {"@fast"}));

@@ -51,7 +51,7 @@ void RegisterWithKeyedRows(CommandTable& t) {
 }
 
 // Commands RegisterServerFamily adds, and their subcommands.
-constexpr size_t kServerCommands = 16;
+constexpr size_t kServerCommands = 17;
 constexpr size_t kServerSubcommands = 7 + 5 + 2 + 2 + 4;
 
 class ServerFamilyTest : public ::testing::Test {
@@ -650,6 +650,13 @@ TEST_F(ServerFamilyTest, InfoDefaultSectionsInRedisOrder) {
                                 "mem_allocator:libc\r\n\r\n# Keyspace\r\n"));
   EXPECT_EQ(Raw({"INFO", "nosuch"}), "$0\r\n\r\n");
   EXPECT_EQ(Raw({"INFO", "keyspace"}), "$12\r\n# Keyspace\r\n\r\n");
+}
+
+TEST_F(ServerFamilyTest, LastSaveIsTheStartTime) {
+  EXPECT_EQ(h_.Run({"LASTSAVE"}),
+            absl::StrCat("(integer) ",
+                         absl::ToUnixSeconds(h_.engine().start_time())));
+  EXPECT_GT(absl::ToUnixSeconds(h_.engine().start_time()), 0);
 }
 
 TEST_F(ServerFamilyTest, InfoCpuFromTheProbe) {
