@@ -12,7 +12,9 @@
 #define TWINKV_CORE_SET_OBJECT_H_
 
 #include <cstddef>
+#include <memory>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +61,13 @@ class SetObject : public ValueObject {
   uint64_t Scan(uint64_t cursor,
                 absl::FunctionRef<void(absl::string_view)> fn) {
     return members_.Scan(cursor, [&](absl::string_view k, Empty&) { fn(k); });
+  }
+  // A deep copy (COPY, MULTI rollback snapshots).
+  std::unique_ptr<ValueObject> Clone() const override {
+    auto copy = std::make_unique<SetObject>();
+    const_cast<MemberMap<Empty>&>(members_).ForEach(
+        [&](absl::string_view m, Empty&) { copy->Add(m); });
+    return copy;
   }
   std::vector<std::string> Members() {
     std::vector<std::string> out;

@@ -11,6 +11,7 @@
 #define TWINKV_CORE_ZSET_OBJECT_H_
 
 #include <cmath>
+#include <memory>
 #include <cstddef>
 
 #include "absl/functional/function_ref.h"
@@ -126,6 +127,32 @@ class ZSetObject : public ValueObject {
   size_t RemoveRangeByRank(size_t start, size_t end) {
     return zsl_.DeleteRangeByRank(
         start, end, [&](absl::string_view m) { scores_.Erase(m); });
+  }
+
+  // A deep copy (COPY, MULTI rollback snapshots). The copy's skip list
+  // draws its node heights from a generator of its own, seeded by the
+  // size: heights only need to be random-looking, and a copy must not
+  // touch the runtime's random stream from here (no Random is at hand).
+  std::unique_ptr<ValueObject> Clone() const override {
+    class SplitMix final : public twinkv::Random {
+     public:
+      explicit SplitMix(uint64_t seed) : state_(seed) {}
+      uint64_t Next64() override {
+        uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+      }
+
+     private:
+      uint64_t state_;
+    };
+    SplitMix random(zsl_.size());
+    auto copy = std::make_unique<ZSetObject>();
+    for (const SkipList::Node* n = zsl_.First(); n != nullptr; n = n->next()) {
+      copy->Set(n->member(), n->score(), random);
+    }
+    return copy;
   }
 
   uint64_t Scan(uint64_t cursor,
