@@ -453,15 +453,6 @@ bool Engine::Rerun(ClientState* client) {
 
 // --- Transactions. ---
 
-namespace {
-
-constexpr absl::string_view kNotInMultiErr =
-    "ERR Command not allowed inside a transaction";
-constexpr absl::string_view kExecAbortErr =
-    "EXECABORT Transaction discarded because of previous errors.";
-constexpr absl::string_view kExecWithoutMultiErr = "ERR EXEC without MULTI";
-
-}  // namespace
 
 Transaction::~Transaction() {
   if (engine != nullptr) engine->Unwatch(*this);

@@ -183,6 +183,20 @@ std::string UnknownSubcommandError(absl::string_view container,
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpireError(absl::string_view command);
 
+// Transactions (MULTI/EXEC), as Redis 7.0 says them.
+inline constexpr absl::string_view kNotInMultiErr =
+    "ERR Command not allowed inside a transaction";
+inline constexpr absl::string_view kExecAbortErr =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr absl::string_view kExecWithoutMultiErr =
+    "ERR EXEC without MULTI";
+inline constexpr absl::string_view kNestedMultiErr =
+    "ERR MULTI calls can not be nested";
+inline constexpr absl::string_view kDiscardWithoutMultiErr =
+    "ERR DISCARD without MULTI";
+inline constexpr absl::string_view kWatchInMultiErr =
+    "ERR WATCH inside MULTI is not allowed";
+
 }  // namespace twinkv
 
 #endif  // TWINKV_CORE_ERRORS_H_

@@ -11,16 +11,11 @@
 
 #include "core/command.h"
 #include "core/engine.h"
+#include "core/errors.h"
 
 namespace twinkv {
 namespace {
 
-constexpr absl::string_view kNestedMultiErr =
-    "ERR MULTI calls can not be nested";
-constexpr absl::string_view kDiscardWithoutMultiErr =
-    "ERR DISCARD without MULTI";
-constexpr absl::string_view kWatchInMultiErr =
-    "ERR WATCH inside MULTI is not allowed";
 
 Transaction& TxnOf(ClientState& client) {
   if (client.txn == nullptr) client.txn = std::make_unique<Transaction>();
