@@ -24,6 +24,7 @@
 #include "sim/faults.h"
 #include "sim/mem_files.h"
 #include "sim/prng.h"
+#include "sim/scenarios/scenario_support.h"
 
 namespace twinkv::sim {
 namespace {
@@ -432,10 +433,7 @@ struct RunState {
   // true once the run failed, or when events keep running without time
   // passing (a livelock: no timer can ever fire again).
   bool Halt() {
-    if (world.now() != still_at) {
-      still_at = world.now();
-      still_since_event = world.events_run();
-    } else if (world.events_run() - still_since_event > kLivelockEvents) {
+    if (livelock.Stuck(world)) {
       Fail(absl::StrCat("livelock: ", kLivelockEvents,
                         " events ran without time passing"));
     }
@@ -472,8 +470,7 @@ struct RunState {
   std::string last_start_error;
   std::string failure;
   Stats stats;
-  absl::Duration still_at = absl::InfiniteDuration();
-  uint64_t still_since_event = 0;
+  LivelockGuard livelock{kLivelockEvents};
 };
 
 // The real server: ServerNode with the AOF, loaded from the node's disk.
@@ -526,13 +523,6 @@ class ServerProcess final : public Process {
   RunState& run_;
   ServerNode server_;
 };
-
-void EncodeCommand(const std::vector<std::string>& args, std::string* out) {
-  absl::StrAppend(out, "*", args.size(), "\r\n");
-  for (const std::string& a : args) {
-    absl::StrAppend(out, "$", a.size(), "\r\n", a, "\r\n");
-  }
-}
 
 struct ClientSettings {
   int window = 1;  // requests in flight at most
@@ -658,11 +648,8 @@ class Client final : public Process {
 
   void ScheduleReconnect() {
     ++run_.stats.reconnects;
-    absl::Duration delay =
-        std::min(kMaxBackoff, absl::Milliseconds(10) * (1 << attempts_));
-    delay = delay / 2 +
-            UniformDuration(node_.random(), absl::ZeroDuration(), delay / 2);
-    attempts_ = std::min(attempts_ + 1, 10);
+    const absl::Duration delay =
+        ReconnectDelay(node_.random(), kMaxBackoff, &attempts_);
     reconnect_timer_ = node_.executor().Schedule(delay, [this] {
       reconnect_timer_ = 0;
       Connect();
@@ -749,23 +736,15 @@ class Client final : public Process {
 
   // Handles every complete reply; false if the connection was failed.
   bool Decode() {
-    size_t pos = 0;
-    for (;;) {
-      Reply reply;
-      const ReplyDecoder::Result r =
-          decoder_.Decode(absl::string_view(in_).substr(pos), &reply);
-      if (r == ReplyDecoder::kNeedMore) break;
-      if (r == ReplyDecoder::kError) {
-        run_.Fail(
-            absl::StrCat(name_, ": undecodable reply: ", decoder_.error()));
-        Fail();
-        return false;
-      }
-      pos += decoder_.consumed();
-      if (!OnReply(std::move(reply))) return false;
+    const DecodeStatus status =
+        DecodeReplies(decoder_, &in_,
+                      [this](Reply reply) { return OnReply(std::move(reply)); });
+    if (status == DecodeStatus::kNeedMore) return true;
+    if (status == DecodeStatus::kUndecodable) {
+      run_.Fail(absl::StrCat(name_, ": undecodable reply: ", decoder_.error()));
+      Fail();
     }
-    in_.erase(0, pos);
-    return true;
+    return false;
   }
 
   // False if the connection was failed.
@@ -1142,10 +1121,6 @@ class Client final : public Process {
   TimerId watchdog_timer_ = 0;
 };
 
-void PostTo(Node& node, absl::AnyInvocable<void() &&> fn) {
-  node.executor().Post(std::move(fn));
-}
-
 // The fault mix of a seed: crashes always; with appendfsync always also
 // disk errors, a full disk, a slow disk and pauses; clock faults both.
 FaultConfig DrawFaults(Random& r, Policy policy) {
@@ -1239,11 +1214,7 @@ ScenarioResult AofScenario::Run(const ScenarioOptions& options) {
   const absl::Duration fault_end =
       std::max(absl::Seconds(1), fault_phase * options.scale);
 
-  Config config;
-  config.port = kPort;
-  config.bind = {"0.0.0.0"};
-  // Clients come from other (simulated) hosts, without a password.
-  config.protected_mode = false;
+  Config config = ScenarioServerConfig(kPort);
   config.dir = kDataDir;
   config.appendonly = true;
   config.appendfsync = policy_ == Policy::kAlways ? "always" : "everysec";
@@ -1308,11 +1279,7 @@ ScenarioResult AofScenario::Run(const ScenarioOptions& options) {
 
   server.Boot();
   for (Node* c : client_nodes) c->Boot();
-  if (options.schedule.has_value()) {
-    world.ReplayFaults(faults, *options.schedule);
-  } else {
-    world.StartFaults(faults);
-  }
+  StartOrReplayFaults(world, faults, options);
 
   auto failed = [&run] { return run.Halt(); };
   auto client = [&](int i) { return client_nodes[i]->process_as<Client>(); };
@@ -1330,12 +1297,7 @@ ScenarioResult AofScenario::Run(const ScenarioOptions& options) {
   // came within `limit`.
   auto wait_for = [&](absl::string_view what, absl::Duration limit,
                       auto done) {
-    if (run.failed()) return;
-    world.RunUntil([&] { return run.Halt() || done(); }, limit);
-    if (!run.failed() && !done()) {
-      run.Fail(absl::StrCat(what, ": not done within ",
-                            absl::FormatDuration(limit), " (", states(), ")"));
-    }
+    WaitForPhase(world, run, what, limit, done, states);
   };
   auto all = [&](auto pred) {
     for (int i = 0; i < client_count; ++i) {
@@ -1427,13 +1389,7 @@ ScenarioResult AofScenario::Run(const ScenarioOptions& options) {
 
   ScenarioResult result;
   result.failure = run.failure;
-  result.trace_hash = world.trace_hash();
-  result.simulated = world.now();
-  result.events = world.events_run();
-  result.fault_config = faults.ToString();
-  result.fault_record = world.fault_record();
-  if (options.event_log) result.event_log = world.event_log();
-  result.buggify = world.buggify().Report();
+  FillWorldResult(world, faults, options, &result);
 
   Stats s = run.stats;
   if (ServerProcess* p = server.process_as<ServerProcess>()) {

@@ -22,6 +22,7 @@
 #include "sim/faults.h"
 #include "sim/network.h"
 #include "sim/prng.h"
+#include "sim/scenarios/scenario_support.h"
 #include "sim/world.h"
 
 namespace twinkv::sim {
@@ -68,14 +69,6 @@ struct RunState {
   bool sabotage_fired = false;
 };
 
-std::string Encode(const std::vector<std::string>& args) {
-  std::string out = absl::StrCat("*", args.size(), "\r\n");
-  for (const std::string& a : args) {
-    absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
-  }
-  return out;
-}
-
 // One RESP connection to the server from a client node: connects, writes
 // what it is given in order, and hands every decoded reply to on_reply.
 class RespConn {
@@ -114,7 +107,7 @@ class RespConn {
 
   void Send(const std::vector<std::string>& args) {
     if (stream_ == nullptr) return;
-    pending_ += Encode(args);
+    EncodeCommand(args, &pending_);
     Flush();
   }
 
@@ -195,11 +188,7 @@ class RespConn {
 };
 
 Config ServerConfig(bool limit) {
-  Config config;
-  config.port = kPort;
-  config.bind = {"0.0.0.0"};
-  // Clients come from other (simulated) hosts, without a password.
-  config.protected_mode = false;
+  Config config = ScenarioServerConfig(kPort);
   config.client_output_buffer_limit = absl::StrCat(
       "normal 0 0 0 slave 268435456 67108864 60 pubsub ",
       limit ? kHardLimit : 0, " ", limit ? kSoftLimit : 0, " 1");
@@ -510,11 +499,7 @@ ScenarioResult PubSubScenario::Run(const ScenarioOptions& options) {
   for (Node* n : subs) n->Boot();
   slow.Boot();
   bulk.Boot();
-  if (options.schedule.has_value()) {
-    world.ReplayFaults(faults, *options.schedule);
-  } else {
-    world.StartFaults(faults);
-  }
+  StartOrReplayFaults(world, faults, options);
 
   // The memory oracle, before every event.
   const size_t bound = static_cast<size_t>(kHardLimit) + kBulkMessage + 1024;
@@ -539,8 +524,7 @@ ScenarioResult PubSubScenario::Run(const ScenarioOptions& options) {
 
   // 2. Heal; every subscriber must receive a fresh message.
   if (!run.failed()) {
-    world.StopFaults();
-    world.fabric().HealAll();
+    EndFaults(world, /*servers=*/{});  // crashes are off: srv stays up
     const absl::Duration healed = world.now();
     auto all_live = [&] {
       for (Node* n : subs) {
@@ -580,13 +564,7 @@ ScenarioResult PubSubScenario::Run(const ScenarioOptions& options) {
 
   ScenarioResult result;
   result.failure = run.failure;
-  result.trace_hash = world.trace_hash();
-  result.simulated = world.now();
-  result.events = world.events_run();
-  result.fault_config = faults.ToString();
-  result.fault_record = world.fault_record();
-  if (options.event_log) result.event_log = world.event_log();
-  result.buggify = world.buggify().Report();
+  FillWorldResult(world, faults, options, &result);
   const Stats& s = run.stats;
   result.stats = absl::StrCat(
       "publishers=", publishers, " subscribers=", subscribers,

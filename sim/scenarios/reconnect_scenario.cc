@@ -24,6 +24,7 @@
 #include "sim/faults.h"
 #include "sim/network.h"
 #include "sim/prng.h"
+#include "sim/scenarios/scenario_support.h"
 #include "sim/world.h"
 
 namespace twinkv::sim {
@@ -118,10 +119,7 @@ struct RunState {
   // For the driver's RunUntil conditions: true once the run failed, or
   // when events keep running without time passing (a livelock).
   bool Halt() {
-    if (world.now() != still_at) {
-      still_at = world.now();
-      still_since_event = world.events_run();
-    } else if (world.events_run() - still_since_event > kLivelockEvents) {
+    if (livelock.Stuck(world)) {
       Fail(absl::StrCat("livelock: ", kLivelockEvents,
                         " events ran without time passing"));
     }
@@ -162,23 +160,14 @@ struct RunState {
   std::string last_echo_reply;        // kSwapReplies
   std::string failure;
   Stats stats;
-  absl::Duration still_at = absl::InfiniteDuration();
-  uint64_t still_since_event = 0;
+  LivelockGuard livelock{kLivelockEvents};
 };
-
-Config ServerConfig() {
-  Config config;
-  config.port = kPort;
-  config.bind = {"0.0.0.0"};
-  // Clients come from other (simulated) hosts, without a password.
-  config.protected_mode = false;
-  return config;
-}
 
 // The real server, without persistence: a crash loses every key.
 class ServerProcess final : public Process {
  public:
-  ServerProcess(Node& node, RunState& run) : server_(node, ServerConfig()) {
+  ServerProcess(Node& node, RunState& run)
+      : server_(node, ScenarioServerConfig(kPort)) {
     absl::Status status = server_.Start();
     if (!status.ok()) {
       run.Fail(absl::StrCat(node.name(), " refuses to start: ",
@@ -879,10 +868,6 @@ class ClientProcess final : public Process {
   std::vector<TimerId> retry_timers_;  // by target
 };
 
-void PostTo(Node& node, absl::AnyInvocable<void() &&> fn) {
-  node.executor().Post(std::move(fn));
-}
-
 }  // namespace
 
 ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
@@ -956,11 +941,7 @@ ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
 
   for (Node* s : servers) s->Boot();
   for (Node* c : client_nodes) c->Boot();
-  if (options.schedule.has_value()) {
-    world.ReplayFaults(faults, *options.schedule);
-  } else {
-    world.StartFaults(faults);
-  }
+  StartOrReplayFaults(world, faults, options);
 
   auto failed = [&run] { return run.Halt(); };
   auto client = [&](int i) {
@@ -982,12 +963,7 @@ ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
   };
   auto wait_for = [&](absl::string_view what, absl::Duration limit,
                       auto done) {
-    if (run.failed()) return;
-    world.RunUntil([&] { return run.Halt() || done(); }, limit);
-    if (!run.failed() && !done()) {
-      run.Fail(absl::StrCat(what, ": not done within ",
-                            absl::FormatDuration(limit), " (", states(), ")"));
-    }
+    WaitForPhase(world, run, what, limit, done, states);
   };
 
   // Pauses of the client nodes (the fault driver's process faults would
@@ -1015,11 +991,7 @@ ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
 
   // 2. Heal; every Client and Pool must get a request through.
   if (!run.failed()) {
-    world.StopFaults();
-    world.fabric().HealAll();
-    for (Node* s : servers) {
-      if (!s->up()) s->Boot();
-    }
+    EndFaults(world, servers);
     for (int i = 0; i < client_count; ++i) {
       ClientProcess* c = client(i);
       PostTo(*client_nodes[i], [c] { c->StartLiveness(); });
@@ -1058,13 +1030,7 @@ ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
 
   ScenarioResult result;
   result.failure = run.failure;
-  result.trace_hash = world.trace_hash();
-  result.simulated = world.now();
-  result.events = world.events_run();
-  result.fault_config = faults.ToString();
-  result.fault_record = world.fault_record();
-  if (options.event_log) result.event_log = world.event_log();
-  result.buggify = world.buggify().Report();
+  FillWorldResult(world, faults, options, &result);
 
   const Stats& s = run.stats;
   uint64_t connects = 0;

@@ -24,6 +24,7 @@
 #include "sim/faults.h"
 #include "sim/network.h"
 #include "sim/prng.h"
+#include "sim/scenarios/scenario_support.h"
 #include "sim/scenarios/server_model.h"
 #include "sim/scenarios/server_workload.h"
 
@@ -165,21 +166,12 @@ struct RunState {
   int checks_done = 0;
 };
 
-Config ServerConfig() {
-  Config config;
-  config.port = kPort;
-  config.bind = {"0.0.0.0"};
-  // Clients come from other (simulated) hosts, without a password.
-  config.protected_mode = false;
-  return config;
-}
-
 // The real server: core's Engine and Server, built from nothing at every
 // boot (no persistence yet).
 class ServerProcess final : public Process {
  public:
   ServerProcess(Node& node, RunState& run)
-      : engine_(node, ServerConfig(), RegisterAllFamilies),
+      : engine_(node, ScenarioServerConfig(kPort), RegisterAllFamilies),
         server_(node, engine_) {
     absl::Status status = server_.Start();
     if (!status.ok()) run.Fail(absl::StrCat("server: ", status.ToString()));
@@ -191,13 +183,6 @@ class ServerProcess final : public Process {
   Engine engine_;
   Server server_;
 };
-
-void EncodeCommand(const std::vector<std::string>& args, std::string* out) {
-  absl::StrAppend(out, "*", args.size(), "\r\n");
-  for (const std::string& a : args) {
-    absl::StrAppend(out, "$", a.size(), "\r\n", a, "\r\n");
-  }
-}
 
 struct ClientSettings {
   int window = 1;          // requests in flight at most
@@ -320,11 +305,8 @@ class Client final : public Process {
 
   void ScheduleReconnect() {
     ++run_.stats.reconnects;
-    absl::Duration delay =
-        std::min(kMaxBackoff, absl::Milliseconds(10) * (1 << attempts_));
-    delay = delay / 2 +
-            UniformDuration(node_.random(), absl::ZeroDuration(), delay / 2);
-    attempts_ = std::min(attempts_ + 1, 10);
+    const absl::Duration delay =
+        ReconnectDelay(node_.random(), kMaxBackoff, &attempts_);
     reconnect_timer_ = node_.executor().Schedule(delay, [this] {
       reconnect_timer_ = 0;
       Connect();
@@ -394,23 +376,15 @@ class Client final : public Process {
 
   // Handles every complete reply; false if the connection was failed.
   bool Decode() {
-    size_t pos = 0;
-    for (;;) {
-      Reply reply;
-      const ReplyDecoder::Result r =
-          decoder_.Decode(absl::string_view(in_).substr(pos), &reply);
-      if (r == ReplyDecoder::kNeedMore) break;
-      if (r == ReplyDecoder::kError) {
-        run_.Fail(
-            absl::StrCat(name_, ": undecodable reply: ", decoder_.error()));
-        Fail();
-        return false;
-      }
-      pos += decoder_.consumed();
-      OnReply(std::move(reply));
-    }
-    in_.erase(0, pos);
-    return true;
+    const DecodeStatus status =
+        DecodeReplies(decoder_, &in_, [this](Reply reply) {
+          OnReply(std::move(reply));
+          return true;
+        });
+    if (status != DecodeStatus::kUndecodable) return true;
+    run_.Fail(absl::StrCat(name_, ": undecodable reply: ", decoder_.error()));
+    Fail();
+    return false;
   }
 
   void OnReply(Reply reply) {
@@ -624,11 +598,6 @@ class Client final : public Process {
   TimerId reconnect_timer_ = 0;
 };
 
-// Runs `fn` on `node`'s loop, as the node's own code.
-void PostTo(Node& node, absl::AnyInvocable<void() &&> fn) {
-  node.executor().Post(std::move(fn));
-}
-
 // Sabotage::kServerDropsKey: deletes behind the model's back a key it
 // says surely exists. Returns whether there was one.
 bool DropKeyBehindModel(RunState& run) {
@@ -708,11 +677,7 @@ ScenarioResult ServerScenario::Run(const ScenarioOptions& options) {
 
   server.Boot();
   for (Node* c : client_nodes) c->Boot();
-  if (options.schedule.has_value()) {
-    world.ReplayFaults(config, *options.schedule);
-  } else {
-    world.StartFaults(config);
-  }
+  StartOrReplayFaults(world, config, options);
 
   auto failed = [&run] { return run.failed(); };
   auto client = [&](int i) { return client_nodes[i]->process_as<Client>(); };
@@ -722,9 +687,7 @@ ScenarioResult ServerScenario::Run(const ScenarioOptions& options) {
 
   // 2. Faults stop; every client must get through again.
   if (!run.failed()) {
-    world.StopFaults();
-    world.fabric().HealAll();
-    if (!server.up()) server.Boot();
+    EndFaults(world, {&server});
     for (int i = 0; i < client_count; ++i) {
       Client* c = client(i);
       PostTo(*client_nodes[i], [c] {
@@ -809,14 +772,8 @@ ScenarioResult ServerScenario::Run(const ScenarioOptions& options) {
 
   ScenarioResult result;
   result.failure = run.failure;
-  result.trace_hash = world.trace_hash();
-  result.simulated = world.now();
-  result.events = world.events_run();
-  result.fault_config = config.ToString();
-  result.fault_record = world.fault_record();
+  FillWorldResult(world, config, options, &result);
   result.workload = run.workload;
-  if (options.event_log) result.event_log = world.event_log();
-  result.buggify = world.buggify().Report();
   uint64_t unknown_keys = 0, unknown_outcomes = 0;
   for (const auto& [incarnation, model] : run.models) {
     unknown_keys += model.unknown_keys();

@@ -23,6 +23,7 @@
 #include "sim/faults.h"
 #include "sim/network.h"
 #include "sim/prng.h"
+#include "sim/scenarios/scenario_support.h"
 #include "sim/world.h"
 
 namespace twinkv::sim {
@@ -237,20 +238,12 @@ struct RunState {
   }
 };
 
-Config ServerConfig() {
-  Config config;
-  config.port = kPort;
-  config.bind = {"0.0.0.0"};
-  // Clients come from other (simulated) hosts, without a password.
-  config.protected_mode = false;
-  return config;
-}
-
 // The real server without persistence; it records its incarnation in
 // "boot" before it serves.
 class ServerProcess final : public Process {
  public:
-  ServerProcess(Node& node, RunState& run) : server_(node, ServerConfig()) {
+  ServerProcess(Node& node, RunState& run)
+      : server_(node, ScenarioServerConfig(kPort)) {
     ClientState self;
     std::string out;
     ReplyWriter writer(&out);
@@ -535,11 +528,7 @@ ScenarioResult TxnScenario::Run(const ScenarioOptions& options) {
 
   server.Boot();
   for (Node* c : clients) c->Boot();
-  if (options.schedule.has_value()) {
-    world.ReplayFaults(faults, *options.schedule);
-  } else {
-    world.StartFaults(faults);
-  }
+  StartOrReplayFaults(world, faults, options);
   auto failed = [&run] { return run.failed(); };
   auto client = [&](int i) { return clients[i]->process_as<ClientProcess>(); };
 
@@ -548,9 +537,7 @@ ScenarioResult TxnScenario::Run(const ScenarioOptions& options) {
 
   // 2. Heal; the workload goes on; every client must commit a read.
   if (!run.failed()) {
-    world.StopFaults();
-    world.fabric().HealAll();
-    if (!server.up()) server.Boot();
+    EndFaults(world, {&server});
     for (int i = 0; i < client_count; ++i) client(i)->StartLiveness();
     world.RunUntil(
         [&] {
@@ -589,13 +576,7 @@ ScenarioResult TxnScenario::Run(const ScenarioOptions& options) {
 
   ScenarioResult result;
   result.failure = run.failure;
-  result.trace_hash = world.trace_hash();
-  result.simulated = world.now();
-  result.events = world.events_run();
-  result.fault_config = faults.ToString();
-  result.fault_record = world.fault_record();
-  if (options.event_log) result.event_log = world.event_log();
-  result.buggify = world.buggify().Report();
+  FillWorldResult(world, faults, options, &result);
   const Stats& s = run.stats;
   result.stats = absl::StrCat(
       "clients=", client_count, " writes=", s.writes,

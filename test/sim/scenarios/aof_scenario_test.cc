@@ -9,15 +9,13 @@
 #include "sim/scenarios/aof_scenario.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/scenario.h"
+#include "test/sim/scenarios/scenario_test_util.h"
 
 namespace twinkv::sim {
 namespace {
@@ -26,48 +24,26 @@ constexpr int kSeeds = 6;
 constexpr int kSabotageSeeds = 20;
 constexpr double kScale = 0.4;
 
-uint64_t BaseSeed() {
-  uint64_t seed = 1;
-  if (const char* env = std::getenv("TWINKV_TEST_SEED")) {
-    (void)absl::SimpleAtoi(env, &seed);
-  }
-  return seed;
-}
-
-ScenarioOptions Options(uint64_t seed) {
-  ScenarioOptions o;
-  o.seed = seed;
-  o.scale = kScale;
-  return o;
-}
-
-std::string Describe(uint64_t seed, const ScenarioResult& r) {
-  return absl::StrCat("seed ", seed, ": ", r.ok() ? "ok" : r.failure, "\n  ",
-                      r.stats, "\n  faults: ", r.fault_config, " (",
-                      r.fault_record.size(), " applied)");
-}
+ScenarioOptions Options(uint64_t seed) { return ScaledOptions(seed, kScale); }
 
 class AofScenarioTest
     : public ::testing::TestWithParam<AofScenario::Policy> {};
 
 TEST_P(AofScenarioTest, SeedsPassAndAreDeterministic) {
   AofScenario scenario(GetParam());
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   std::cout << scenario.name() << " seeds " << base << ".."
             << base + kSeeds - 1 << " (TWINKV_TEST_SEED=" << base << ")\n";
   int recovered = 0;
   for (uint64_t seed = base; seed < base + kSeeds; ++seed) {
     const ScenarioResult run = scenario.Run(Options(seed));
-    std::cout << Describe(seed, run) << "\n";
-    EXPECT_TRUE(run.ok()) << Describe(seed, run);
+    std::cout << DescribeRun(seed, run) << "\n";
+    EXPECT_TRUE(run.ok()) << DescribeRun(seed, run);
     // Every run ends with a power cut and a resolution after it.
     EXPECT_FALSE(absl::StrContains(run.stats, " reboot_resolutions=0 "))
-        << Describe(seed, run);
+        << DescribeRun(seed, run);
     recovered += !absl::StrContains(run.stats, " unknown=0 ");
-    const ScenarioResult again = scenario.Run(Options(seed));
-    EXPECT_EQ(again.trace_hash, run.trace_hash) << "seed " << seed;
-    EXPECT_EQ(again.failure, run.failure) << "seed " << seed;
-    EXPECT_EQ(again.stats, run.stats) << "seed " << seed;
+    EXPECT_TRUE(SameRun(run, scenario.Run(Options(seed)))) << "seed " << seed;
   }
   // The sweep must stress the oracle: writes whose outcome was unknown.
   EXPECT_GT(recovered, 0);
@@ -75,25 +51,20 @@ TEST_P(AofScenarioTest, SeedsPassAndAreDeterministic) {
 
 TEST_P(AofScenarioTest, ReplayingItsFaultRecordGivesTheSameRun) {
   AofScenario scenario(GetParam());
-  const uint64_t seed = BaseSeed();
-  const ScenarioResult run = scenario.Run(Options(seed));
-  ScenarioOptions o = Options(seed);
-  o.schedule = run.fault_record;
-  const ScenarioResult replay = scenario.Run(o);
-  EXPECT_EQ(replay.trace_hash, run.trace_hash) << "seed " << seed;
-  EXPECT_EQ(replay.failure, run.failure) << "seed " << seed;
-  EXPECT_EQ(replay.stats, run.stats) << "seed " << seed;
+  const uint64_t seed = TestBaseSeed();
+  EXPECT_TRUE(ReplaysFromFaultRecord(scenario, Options(seed)))
+      << "seed " << seed;
 }
 
 // Runs seeds with `sabotage` until one fails; returns that seed, or 0.
 uint64_t FirstCaught(AofScenario& scenario, AofScenario::Sabotage sabotage) {
   scenario.set_sabotage(sabotage);
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   for (uint64_t seed = base; seed < base + kSabotageSeeds; ++seed) {
     const ScenarioResult run = scenario.Run(Options(seed));
     if (!scenario.sabotage_fired()) continue;
     if (!run.ok()) {
-      std::cout << "caught: " << Describe(seed, run) << "\n";
+      std::cout << "caught: " << DescribeRun(seed, run) << "\n";
       return seed;
     }
   }

@@ -10,18 +10,16 @@
 #include "sim/scenarios/reconnect_scenario.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/faults.h"
 #include "sim/scenario.h"
+#include "test/sim/scenarios/scenario_test_util.h"
 
 namespace twinkv::sim {
 namespace {
@@ -32,61 +30,34 @@ constexpr int kSeeds = 6;
 constexpr int kSabotageSeeds = 10;
 constexpr double kScale = 0.4;
 
-uint64_t BaseSeed() {
-  uint64_t seed = 1;
-  if (const char* env = std::getenv("TWINKV_TEST_SEED")) {
-    (void)absl::SimpleAtoi(env, &seed);
-  }
-  return seed;
-}
-
-ScenarioOptions Options(uint64_t seed) {
-  ScenarioOptions o;
-  o.seed = seed;
-  o.scale = kScale;
-  return o;
-}
-
-std::string Describe(uint64_t seed, const ScenarioResult& r) {
-  return absl::StrCat("seed ", seed, ": ", r.ok() ? "ok" : r.failure, "\n  ",
-                      r.stats, "\n  faults: ", r.fault_config, " (",
-                      r.fault_record.size(), " applied)");
-}
+ScenarioOptions Options(uint64_t seed) { return ScaledOptions(seed, kScale); }
 
 TEST(ReconnectScenarioTest, SeedsPassAndAreDeterministic) {
   ReconnectScenario scenario;
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   std::cout << "reconnect seeds " << base << ".." << base + kSeeds - 1
             << " (TWINKV_TEST_SEED=" << base << ")\n";
   int stressed = 0;
   for (uint64_t seed = base; seed < base + kSeeds; ++seed) {
     const ScenarioResult run = scenario.Run(Options(seed));
-    std::cout << Describe(seed, run) << "\n";
-    EXPECT_TRUE(run.ok()) << Describe(seed, run);
+    std::cout << DescribeRun(seed, run) << "\n";
+    EXPECT_TRUE(run.ok()) << DescribeRun(seed, run);
     EXPECT_FALSE(absl::StrContains(run.stats, " replies=0 "))
-        << Describe(seed, run);
+        << DescribeRun(seed, run);
     // Requests whose connection died under them, or that timed out.
     stressed += !absl::StrContains(run.stats, " unknown=0 ") ||
                 !absl::StrContains(run.stats, " deadline=0 ");
-    const ScenarioResult again = scenario.Run(Options(seed));
-    EXPECT_EQ(again.trace_hash, run.trace_hash) << "seed " << seed;
-    EXPECT_EQ(again.failure, run.failure) << "seed " << seed;
-    EXPECT_EQ(again.stats, run.stats) << "seed " << seed;
+    EXPECT_TRUE(SameRun(run, scenario.Run(Options(seed))))
+        << "seed " << seed;
   }
   EXPECT_GT(stressed, 0);
 }
 
 TEST(ReconnectScenarioTest, ReplayingItsFaultRecordGivesTheSameRun) {
   ReconnectScenario scenario;
-  const uint64_t seed = BaseSeed();
-  const ScenarioResult run = scenario.Run(Options(seed));
-  std::cout << Describe(seed, run) << "\n";
-  ScenarioOptions o = Options(seed);
-  o.schedule = run.fault_record;
-  const ScenarioResult replay = scenario.Run(o);
-  EXPECT_EQ(replay.trace_hash, run.trace_hash) << "seed " << seed;
-  EXPECT_EQ(replay.failure, run.failure) << "seed " << seed;
-  EXPECT_EQ(replay.stats, run.stats) << "seed " << seed;
+  const uint64_t seed = TestBaseSeed();
+  EXPECT_TRUE(ReplaysFromFaultRecord(scenario, Options(seed)))
+      << "seed " << seed;
 }
 
 // Seed 11 shrunk to one fault: at 1.7 s one direction of c0's connection
@@ -104,7 +75,7 @@ TEST(ReconnectScenarioTest, BlackHoledConnectionIsReplaced) {
   o.schedule = *schedule;
   const ScenarioResult run = scenario.Run(o);
   EXPECT_EQ(run.fault_record.size(), 1u);
-  EXPECT_TRUE(run.ok()) << Describe(o.seed, run);
+  EXPECT_TRUE(run.ok()) << DescribeRun(o.seed, run);
 }
 
 // Runs seeds with `sabotage` until one where it fired; returns that run's
@@ -112,11 +83,11 @@ TEST(ReconnectScenarioTest, BlackHoledConnectionIsReplaced) {
 std::string FirstFired(Sabotage sabotage) {
   ReconnectScenario scenario;
   scenario.set_sabotage(sabotage);
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   for (uint64_t seed = base; seed < base + kSabotageSeeds; ++seed) {
     const ScenarioResult run = scenario.Run(Options(seed));
     if (!scenario.sabotage_fired()) continue;
-    std::cout << "sabotage fired: " << Describe(seed, run) << "\n";
+    std::cout << "sabotage fired: " << DescribeRun(seed, run) << "\n";
     return run.failure;
   }
   return "never fired";

@@ -9,14 +9,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/fault_points.h"
@@ -24,6 +22,7 @@
 #include "sim/scenario.h"
 #include "sim/scenarios/server_workload.h"
 #include "sim/world.h"
+#include "test/sim/scenarios/scenario_test_util.h"
 
 namespace twinkv::sim {
 namespace {
@@ -31,26 +30,7 @@ namespace {
 constexpr int kSeeds = 20;
 constexpr double kScale = 0.3;
 
-uint64_t BaseSeed() {
-  uint64_t seed = 1;
-  if (const char* env = std::getenv("TWINKV_TEST_SEED")) {
-    (void)absl::SimpleAtoi(env, &seed);
-  }
-  return seed;
-}
-
-ScenarioOptions Options(uint64_t seed) {
-  ScenarioOptions o;
-  o.seed = seed;
-  o.scale = kScale;
-  return o;
-}
-
-std::string Describe(uint64_t seed, const ScenarioResult& r) {
-  return absl::StrCat("seed ", seed, ": ", r.ok() ? "ok" : r.failure, "\n  ",
-                      r.stats, "\n  faults: ", r.fault_config, " (",
-                      r.fault_record.size(), " applied)");
-}
+ScenarioOptions Options(uint64_t seed) { return ScaledOptions(seed, kScale); }
 
 // Runs the sweep once for the whole suite: it is the expensive part.
 class ServerScenarioTest : public ::testing::Test {
@@ -62,7 +42,7 @@ class ServerScenarioTest : public ::testing::Test {
 
   static void SetUpTestSuite() {
     runs_ = new std::vector<Run>();
-    const uint64_t base = BaseSeed();
+    const uint64_t base = TestBaseSeed();
     std::cout << "seeds " << base << ".." << base + kSeeds - 1
               << " (TWINKV_TEST_SEED=" << base << "), scale " << kScale << "\n";
     ServerScenario scenario;
@@ -95,8 +75,8 @@ TEST_F(ServerScenarioTest, SeedsPassAndAreDeterministic) {
   ServerScenario scenario;
   uint64_t unknown_runs = 0, crash_runs = 0;
   for (const Run& run : *runs_) {
-    std::cout << Describe(run.seed, run.result) << "\n";
-    EXPECT_TRUE(run.result.ok()) << Describe(run.seed, run.result);
+    std::cout << DescribeRun(run.seed, run.result) << "\n";
+    EXPECT_TRUE(run.result.ok()) << DescribeRun(run.seed, run.result);
     EXPECT_NE(run.result.workload.size(), 0u) << "seed " << run.seed;
     EXPECT_TRUE(absl::StrContains(run.result.stats, "ops="));
     unknown_runs += !absl::StrContains(run.result.stats, " unknown=0 ");
@@ -189,7 +169,7 @@ TEST_F(ServerScenarioTest, ThinnedWorkloadsAndSchedulesStayValid) {
     o.workload = lines;
     o.schedule = faults;
     const ScenarioResult thinned = scenario.Run(o);
-    EXPECT_TRUE(thinned.ok()) << Describe(run.seed, thinned);
+    EXPECT_TRUE(thinned.ok()) << DescribeRun(run.seed, thinned);
     EXPECT_LE(thinned.workload.size(), lines.size());
   }
 }
@@ -198,7 +178,7 @@ TEST_F(ServerScenarioTest, CatchesACorruptedReply) {
   ServerScenario scenario;
   scenario.set_sabotage(ServerScenario::Sabotage::kCorruptReply);
   int fired = 0;
-  for (uint64_t seed = BaseSeed(); seed < BaseSeed() + 4; ++seed) {
+  for (uint64_t seed = TestBaseSeed(); seed < TestBaseSeed() + 4; ++seed) {
     const ScenarioResult r = scenario.Run(Options(seed));
     if (!scenario.sabotage_fired()) continue;
     ++fired;
@@ -212,7 +192,7 @@ TEST_F(ServerScenarioTest, CatchesAForgottenWrite) {
   ServerScenario scenario;
   scenario.set_sabotage(ServerScenario::Sabotage::kDropModelWrite);
   int fired = 0, caught = 0;
-  for (uint64_t seed = BaseSeed(); seed < BaseSeed() + 6; ++seed) {
+  for (uint64_t seed = TestBaseSeed(); seed < TestBaseSeed() + 6; ++seed) {
     const ScenarioResult r = scenario.Run(Options(seed));
     fired += scenario.sabotage_fired();
     caught += scenario.sabotage_fired() && !r.ok();
@@ -229,7 +209,7 @@ TEST_F(ServerScenarioTest, CatchesAServerThatLosesAKey) {
   ServerScenario scenario;
   scenario.set_sabotage(ServerScenario::Sabotage::kServerDropsKey);
   int fired = 0;
-  for (uint64_t seed = BaseSeed(); seed < BaseSeed() + 4; ++seed) {
+  for (uint64_t seed = TestBaseSeed(); seed < TestBaseSeed() + 4; ++seed) {
     const ScenarioResult r = scenario.Run(Options(seed));
     if (!scenario.sabotage_fired()) continue;
     ++fired;
@@ -259,9 +239,9 @@ TEST_F(ServerScenarioTest, FaultPointsFire) {
   ServerScenario scenario;
   scenario.set_force_buggify(0.2);
   std::map<std::string, uint64_t> forced;
-  for (uint64_t seed = BaseSeed(); seed < BaseSeed() + 3; ++seed) {
+  for (uint64_t seed = TestBaseSeed(); seed < TestBaseSeed() + 3; ++seed) {
     const ScenarioResult r = scenario.Run(Options(seed));
-    EXPECT_TRUE(r.ok()) << Describe(seed, r);
+    EXPECT_TRUE(r.ok()) << DescribeRun(seed, r);
     for (const BuggifyPointReport& p : r.buggify) forced[p.point] += p.fired;
   }
   // The scenario's server has no AOF (no persistence yet), so only the

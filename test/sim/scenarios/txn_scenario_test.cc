@@ -9,15 +9,13 @@
 #include "sim/scenarios/txn_scenario.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/scenario.h"
+#include "test/sim/scenarios/scenario_test_util.h"
 
 namespace twinkv::sim {
 namespace {
@@ -26,64 +24,40 @@ constexpr int kSeeds = 5;
 constexpr int kSabotageSeeds = 5;
 constexpr double kScale = 0.4;
 
-uint64_t BaseSeed() {
-  uint64_t seed = 1;
-  if (const char* env = std::getenv("TWINKV_TEST_SEED")) {
-    (void)absl::SimpleAtoi(env, &seed);
-  }
-  return seed;
-}
-
-ScenarioOptions Options(uint64_t seed) {
-  ScenarioOptions o;
-  o.seed = seed;
-  o.scale = kScale;
-  return o;
-}
-
-std::string Describe(uint64_t seed, const ScenarioResult& r) {
-  return absl::StrCat("seed ", seed, ": ", r.ok() ? "ok" : r.failure, "\n  ",
-                      r.stats, "\n  faults: ", r.fault_config);
-}
+ScenarioOptions Options(uint64_t seed) { return ScaledOptions(seed, kScale); }
 
 TEST(TxnScenarioTest, SeedsPassAndAreDeterministic) {
   TxnScenario scenario;
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   std::cout << "txn seeds " << base << ".." << base + kSeeds - 1
             << " (TWINKV_TEST_SEED=" << base << ")\n";
   for (uint64_t seed = base; seed < base + kSeeds; ++seed) {
     const ScenarioResult a = scenario.Run(Options(seed));
-    std::cout << Describe(seed, a) << "\n";
-    EXPECT_TRUE(a.ok()) << Describe(seed, a);
+    std::cout << DescribeRun(seed, a) << "\n";
+    EXPECT_TRUE(a.ok()) << DescribeRun(seed, a);
     // Reads must have happened, or the checks checked nothing.
     EXPECT_TRUE(absl::StrContains(a.stats, "reads_ok=")) << a.stats;
     EXPECT_FALSE(absl::StrContains(a.stats, "reads_ok=0 ")) << a.stats;
     EXPECT_FALSE(absl::StrContains(a.stats, "committed=0 ")) << a.stats;
-    const ScenarioResult b = scenario.Run(Options(seed));
-    EXPECT_EQ(a.trace_hash, b.trace_hash) << "seed " << seed;
-    EXPECT_EQ(a.stats, b.stats) << "seed " << seed;
+    EXPECT_TRUE(SameRun(a, scenario.Run(Options(seed)))) << "seed " << seed;
   }
 }
 
 TEST(TxnScenarioTest, ReplaysFromItsFaultRecord) {
   TxnScenario scenario;
-  const uint64_t seed = BaseSeed();
-  const ScenarioResult a = scenario.Run(Options(seed));
-  ScenarioOptions replay = Options(seed);
-  replay.schedule = a.fault_record;
-  const ScenarioResult b = scenario.Run(replay);
-  EXPECT_EQ(a.trace_hash, b.trace_hash) << "seed " << seed;
-  EXPECT_EQ(a.failure, b.failure);
+  const uint64_t seed = TestBaseSeed();
+  EXPECT_TRUE(ReplaysFromFaultRecord(scenario, Options(seed)))
+      << "seed " << seed;
 }
 
 TEST(TxnScenarioTest, CatchesNonAtomicApply) {
   TxnScenario scenario;
   scenario.set_sabotage(TxnScenario::Sabotage::kSplitTransaction);
-  const uint64_t base = BaseSeed();
+  const uint64_t base = TestBaseSeed();
   int caught = 0;
   for (uint64_t seed = base; seed < base + kSabotageSeeds; ++seed) {
     const ScenarioResult r = scenario.Run(Options(seed));
-    std::cout << "sabotage " << Describe(seed, r) << "\n";
+    std::cout << "sabotage " << DescribeRun(seed, r) << "\n";
     if (!r.ok()) {
       EXPECT_TRUE(absl::StrContains(r.failure, "atomic visibility violated") ||
                   absl::StrContains(r.failure, "real-time order violated") ||
