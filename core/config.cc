@@ -436,6 +436,32 @@ absl::Status SetBind(Config& c, Args a) {
   return absl::OkStatus();
 }
 
+std::string GetClusterNodes(const Config& c) {
+  return absl::StrJoin(c.cluster_nodes, " ");
+}
+absl::Status SetClusterNodes(Config& c, Args a) {
+  std::vector<std::string> nodes;
+  for (const std::string& node : a) {
+    if (node.empty()) continue;
+    std::string host;
+    int port = 0;
+    if (!ParseHostPort(node, &host, &port)) {
+      return Invalid(absl::StrCat("Invalid cluster node address '", node,
+                                  "', expected host:port"));
+    }
+    nodes.push_back(node);
+  }
+  c.cluster_nodes = std::move(nodes);
+  return absl::OkStatus();
+}
+std::string ValidateClusterSelf(absl::string_view s) {
+  std::string host;
+  int port = 0;
+  return s.empty() || ParseHostPort(s, &host, &port)
+             ? ""
+             : "cluster-self must be host:port";
+}
+
 std::string GetBufferLimits(const Config& c) {
   return c.client_output_buffer_limit;
 }
@@ -681,6 +707,13 @@ std::vector<ParamDef> BuildParams() {
   p.push_back(OtherString("cluster-config-file", "nodes.conf", kImmutable));
   p.push_back(OtherInt("cluster-node-timeout", 15000, 0, kLongMax));
   p.push_back(OtherInt("tls-port", 0, 0, 65535));
+  // twinkv's own cluster (see Config::cluster_mode).
+  p.push_back(EnumParam("cluster-mode", &Config::cluster_mode,
+                        {"no", "redirect"}, kImmutable));
+  p.push_back(CustomParam("cluster-nodes", kImmutable | kMultiArg,
+                          GetClusterNodes, SetClusterNodes));
+  p.push_back(StringParam("cluster-self", &Config::cluster_self, kImmutable,
+                          &ValidateClusterSelf));
   return p;
 }
 
@@ -1257,6 +1290,30 @@ absl::Status ConfigTable::LoadArgs(absl::Span<const std::string> args) {
     if (!status.ok()) return Invalid(FatalError(where, shown, status.message()));
   }
   return absl::OkStatus();
+}
+
+bool ParseHostPort(absl::string_view s, std::string* host, int* port) {
+  const size_t colon = s.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  int p = 0;
+  if (!absl::SimpleAtoi(s.substr(colon + 1), &p) || p < 1 || p > 65535) {
+    return false;
+  }
+  *host = std::string(s.substr(0, colon));
+  *port = p;
+  return true;
+}
+
+std::string ClusterSelfId(const Config& config) {
+  if (!config.cluster_self.empty()) return config.cluster_self;
+  std::string host = "127.0.0.1";
+  if (!config.bind.empty() && config.bind[0] != "*" &&
+      config.bind[0] != "-::*") {
+    host = config.bind[0];
+    // "-addr" binds optionally in Redis; the address is what follows.
+    if (!host.empty() && host[0] == '-') host = host.substr(1);
+  }
+  return absl::StrCat(host, ":", config.port);
 }
 
 }  // namespace twinkv

@@ -72,6 +72,17 @@ struct Config {
   // multi-rollback (twinkv's own): a transaction whose command fails at
   // run time is undone as a whole (core/engine.h, "Transactions").
   bool multi_rollback = false;
+  // Cluster (issue 8; all immutable). cluster-mode: "no" (a standalone
+  // server: CLUSTER answers "cluster support disabled") or "redirect"
+  // (Redis Cluster's protocol: keys of slots owned by other members get
+  // -MOVED, see core/cluster_family.cc). cluster-nodes: every member,
+  // this node included, as "host:port"; a node's id is that string, and
+  // the slots are spread over the ids by core/cluster/slots.h. cluster-self:
+  // this node's "host:port"; empty means "<first bind address>:<port>".
+  // A self missing from cluster-nodes is added to the members.
+  std::string cluster_mode = "no";
+  std::vector<std::string> cluster_nodes;
+  std::string cluster_self = "";
   // "normal <hard> <soft> <secs> slave ... pubsub ...", bytes and seconds.
   std::string client_output_buffer_limit =
       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
@@ -189,6 +200,14 @@ absl::StatusOr<std::vector<std::string>> SplitArgs(absl::string_view line);
 // "kb" are 0). Error on anything else, on a sign and on values above
 // INT64_MAX.
 absl::StatusOr<int64_t> ParseMemory(absl::string_view s);
+
+// Splits "host:port" at its last ':' (so "::1:7000" is host "::1"); false
+// unless the host is non-empty and the port is in [1, 65535].
+bool ParseHostPort(absl::string_view s, std::string* host, int* port);
+
+// This node's cluster id: cluster-self, or "<first bind>:<port>" when it is
+// empty (bind "*" or none: 127.0.0.1).
+std::string ClusterSelfId(const Config& config);
 
 // Redis's sdscatrepr: `s` in double quotes with \\, \", \n, \r, \t, \a,
 // \b escaped and other unprintable bytes as \xHH.

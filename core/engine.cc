@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/evict.h"
+#include "core/numbers.h"
 
 namespace twinkv {
 
@@ -26,6 +27,9 @@ Engine::Engine(Runtime& runtime, Config config,
   watch_spec_ = commands_.Find("watch");
   quit_spec_ = commands_.Find("quit");
   reset_spec_ = commands_.Find("reset");
+  if (config_.cluster_mode == "redirect") {
+    cluster_ = std::make_unique<ClusterView>(config_);
+  }
   keyspace_.set_expiry_listener(
       [this](int db, absl::string_view key) { OnKeyExpired(db, key); });
   // An evicted key is deleted as by DEL (core/evict.h).
@@ -153,6 +157,12 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
     reject(kNoAuthErr);
     return;
   }
+  // Redis's processCommand redirects here: after auth, before MULTI
+  // queueing (so a redirected command dooms EXEC).
+  if (cluster_ != nullptr && !loading_ &&
+      !ClusterAllows(*spec, client, args, queueing, reply)) {
+    return;
+  }
   if (pause_timer_ != 0 && client.sink != nullptr && !client.postponed &&
       (pause_all_ || (spec->flags & (kCmdWrite | kCmdMayReplicate)) != 0 ||
        (spec == exec_spec_ && queueing &&
@@ -252,6 +262,7 @@ void Engine::RunHandler(const CommandSpec& spec, CommandContext& ctx,
       for (int i : keys) BeforeWrite(db, args[i]);
     }
   }
+  if (cluster_ != nullptr && ClusterRefuses(spec, args, ctx.reply)) return;
   spec.handler(ctx, args);
   if (dirty_ == dirty_before) return;
   for (const DbKey& dk : pending_touch_) {
@@ -870,6 +881,122 @@ void Engine::RecordSlowLog(ClientState& client, ArgList args,
   const size_t max_len =
       static_cast<size_t>(std::max<int64_t>(0, config_.slowlog_max_len));
   while (slowlog_.size() > max_len) slowlog_.pop_back();
+}
+
+// --- Cluster. ---
+
+namespace {
+
+// FNV-1a 64 with a SplitMix64 finish: fixed across platforms and builds.
+uint64_t NameHash(absl::string_view data, uint64_t seed) {
+  uint64_t h = 14695981039346656037ull ^ seed;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h += 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+std::string ClusterNodeName(absl::string_view address) {
+  std::string name;
+  for (uint64_t i = 0; name.size() < 40; ++i) {
+    absl::StrAppend(&name, absl::Hex(NameHash(address, i), absl::kZeroPad16));
+  }
+  name.resize(40);
+  return name;
+}
+
+ClusterView::ClusterView(const Config& config)
+    : slots([&config] {
+        std::vector<std::string> ids = config.cluster_nodes;
+        ids.push_back(ClusterSelfId(config));
+        return ids;
+      }()) {
+  const std::string self_id = ClusterSelfId(config);
+  for (size_t i = 0; i < slots.nodes().size(); ++i) {
+    const std::string& id = slots.nodes()[i];
+    if (id == self_id) self = static_cast<int>(i);
+    std::string host = id;
+    int port = 0;
+    // cluster-nodes and cluster-self were validated by the config table.
+    if (!ParseHostPort(id, &host, &port)) host = id;
+    hosts.push_back(std::move(host));
+    ports.push_back(port);
+    names.push_back(ClusterNodeName(id));
+  }
+}
+
+bool Engine::ClusterAllows(const CommandSpec& spec, ClientState& client,
+                           ArgList args, bool queueing, ReplyWriter& reply) {
+  const bool is_exec = &spec == exec_spec_;
+  if (!is_exec && spec.first_key == 0 && spec.find_keys == nullptr) {
+    return true;
+  }
+  int slot = -1;
+  bool cross = false;
+  auto add_keys = [&](const CommandSpec& s, ArgList a) {
+    for (int i : CommandKeyPositions(s, a)) {
+      const int key_slot = KeySlot(a[i]);
+      if (slot == -1) {
+        slot = key_slot;
+      } else if (key_slot != slot) {
+        cross = true;
+      }
+    }
+  };
+  if (is_exec) {
+    // EXEC answers for its whole queue (nothing queued: EXEC's own error).
+    if (!queueing) return true;
+    for (const Transaction::Queued& q : client.txn->queued) {
+      std::vector<absl::string_view> views(q.args.begin(), q.args.end());
+      add_keys(*q.spec, views);
+    }
+  } else {
+    add_keys(spec, args);
+  }
+  if (!cross && (slot == -1 || cluster_->slots.owner(slot) == cluster_->self)) {
+    return true;
+  }
+  std::string error;
+  if (cross) {
+    error = std::string(kCrossSlotErr);
+  } else {
+    const int owner = cluster_->slots.owner(slot);
+    error = absl::StrCat("MOVED ", slot, " ", cluster_->hosts[owner], ":",
+                         cluster_->ports[owner]);
+  }
+  ++command_stats_[&spec].rejected_calls;
+  reply.Error(error);
+  if (is_exec) {
+    DiscardTransaction(client);
+  } else if (queueing) {
+    client.txn->dirty_exec = true;
+  }
+  return false;
+}
+
+bool Engine::ClusterRefuses(const CommandSpec& spec, ArgList args,
+                            ReplyWriter& reply) {
+  // Redis's own checks in these commands: SELECT parses its index first.
+  if (spec.name == "select" && spec.full_name == "select") {
+    int64_t index = 0;
+    if (args.size() == 2 && ParseInt64(args[1], &index) && index != 0) {
+      reply.Error(kSelectInClusterErr);
+      return true;
+    }
+  } else if (spec.full_name == "move") {
+    reply.Error(kMoveInClusterErr);
+    return true;
+  } else if (spec.full_name == "swapdb") {
+    reply.Error(kSwapDbInClusterErr);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace twinkv

@@ -32,6 +32,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "core/command.h"
+#include "core/cluster/slots.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "core/pubsub.h"
@@ -227,6 +228,25 @@ struct EngineStats {
   uint64_t expired_total = 0;  // keys removed by expiry, lazy or active
   uint64_t evicted_keys = 0;   // keys removed by maxmemory eviction
 };
+
+// The cluster as this node sees it (cluster-mode redirect; see
+// Config::cluster_mode). Immutable once built.
+struct ClusterView {
+  // Members (cluster-nodes plus self) by id "host:port".
+  explicit ClusterView(const Config& config);
+
+  SlotMap slots;
+  int self = -1;  // index of this node in slots.nodes()
+  // Per node, in slots.nodes() order.
+  std::vector<std::string> hosts;
+  std::vector<int> ports;
+  std::vector<std::string> names;  // 40-hex CLUSTER MYID (ClusterNodeName)
+};
+
+// A node's 40-hex-digit name (Redis's node id format) for CLUSTER MYID,
+// NODES, SLOTS: a fixed 160-bit hash of its "host:port", so every member
+// computes the same names without talking to the others.
+std::string ClusterNodeName(absl::string_view address);
 
 class Engine {
  public:
@@ -431,6 +451,14 @@ class Engine {
   const std::deque<SlowLogEntry>& slowlog() const { return slowlog_; }
   void ResetSlowLog() { slowlog_.clear(); }
 
+  // The cluster (cluster-mode redirect), or nullptr (a standalone node).
+  // Execute redirects commands whose keys this node does not own: keys in
+  // several slots get "CROSSSLOT ...", a slot of another node "MOVED <slot>
+  // <host>:<port>" (after the arity and auth checks, before MULTI queueing;
+  // EXEC checks its queue as a whole, as Redis's getNodeByQuery). SELECT
+  // of a database other than 0, MOVE and SWAPDB are refused.
+  const ClusterView* cluster() const { return cluster_.get(); }
+
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
   PubSub& pubsub() { return pubsub_; }
@@ -554,6 +582,16 @@ class Engine {
   std::deque<SlowLogEntry> slowlog_;
   uint64_t slowlog_next_id_ = 0;
 
+  // Cluster redirection (see cluster()): true if the command may run
+  // here; else it has replied the redirection.
+  bool ClusterAllows(const CommandSpec& spec, ClientState& client,
+                     ArgList args, bool queueing, ReplyWriter& reply);
+  // Cluster-mode refusals inside commands (SELECT n, MOVE, SWAPDB): true
+  // if it replied an error.
+  bool ClusterRefuses(const CommandSpec& spec, ArgList args,
+                      ReplyWriter& reply);
+  std::unique_ptr<ClusterView> cluster_;
+
   std::function<MemoryUsage()> memory_probe_;
   std::function<void()> shutdown_handler_;
   CommandLog* log_ = nullptr;
@@ -583,6 +621,7 @@ void RegisterZSetFamily(CommandTable& table);    // ZADD ZRANGE ZSCAN ...
 void RegisterMultiFamily(CommandTable& table);   // MULTI EXEC WATCH ...
 void RegisterPubSubFamily(CommandTable& table);  // SUBSCRIBE PUBLISH ...
 void RegisterClientFamily(CommandTable& table);  // AUTH HELLO RESET CLIENT
+void RegisterClusterFamily(CommandTable& table);  // CLUSTER ASKING READONLY
 
 }  // namespace twinkv
 

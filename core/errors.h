@@ -129,6 +129,22 @@ inline constexpr absl::string_view kScriptFlushErr =
 inline constexpr absl::string_view kNoConfigFileErr =
     "ERR The server is running without a config file";
 
+// Cluster (core/cluster_family.cc and the engine's redirection). MOVED has
+// a variable part: "MOVED <slot> <host>:<port>".
+inline constexpr absl::string_view kCrossSlotErr =
+    "CROSSSLOT Keys in request don't hash to the same slot";
+inline constexpr absl::string_view kClusterDisabledErr =
+    "ERR This instance has cluster support disabled";
+inline constexpr absl::string_view kSelectInClusterErr =
+    "ERR SELECT is not allowed in cluster mode";
+inline constexpr absl::string_view kMoveInClusterErr =
+    "ERR MOVE is not allowed in cluster mode";
+inline constexpr absl::string_view kSwapDbInClusterErr =
+    "ERR SWAPDB is not allowed in cluster mode";
+inline constexpr absl::string_view kInvalidSlotErr = "ERR Invalid slot";
+inline constexpr absl::string_view kInvalidSlotOrCountErr =
+    "ERR Invalid slot or number of keys";
+
 // Authentication and connection administration (AUTH HELLO CLIENT).
 inline constexpr absl::string_view kNoAuthErr =
     "NOAUTH Authentication required.";

@@ -15,6 +15,7 @@ void RegisterAllFamilies(CommandTable& table) {
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
   RegisterClientFamily(table);
+  RegisterClusterFamily(table);
 }
 
 }  // namespace twinkv

@@ -821,8 +821,9 @@ void InfoReplication(Engine&, std::string* out) {
   Field(out, "connected_slaves", uint64_t{0});
 }
 
-void InfoCluster(Engine&, std::string* out) {
-  Field(out, "cluster_enabled", uint64_t{0});
+void InfoCluster(Engine& engine, std::string* out) {
+  Field(out, "cluster_enabled",
+        uint64_t{engine.cluster() != nullptr ? 1u : 0u});
 }
 
 void InfoKeyspace(Engine& engine, std::string* out) {
