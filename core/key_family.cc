@@ -326,6 +326,11 @@ void CopyCommand(CommandContext& ctx, ArgList args) {
       return ctx.reply.Error(kSyntaxErr);
     }
   }
+  if (ctx.engine.cluster() != nullptr &&
+      (ctx.client.db_index != 0 || dst_index != 0)) {
+    return ctx.reply.Error(
+        "ERR Copying to another database is not allowed in cluster mode");
+  }
   if (dst_index == ctx.client.db_index && args[1] == args[2]) {
     return ctx.reply.Error(kSameObjectErr);
   }

@@ -166,6 +166,11 @@ TEST_F(ClusterTest, DatabasesOtherThanZeroAreRefused) {
   const std::string local = FindKey("m", true);
   EXPECT_EQ(h_.Run({"MOVE", local, "1"}),
             "(error) ERR MOVE is not allowed in cluster mode");
+  // COPY within database 0 is fine (if both keys are ours); DB n is not.
+  EXPECT_EQ(h_.Run({"SET", local, "v"}), "OK");
+  EXPECT_EQ(h_.Run({"COPY", local, local, "DB", "1"}),
+            "(error) ERR Copying to another database is not allowed in "
+            "cluster mode");
   EXPECT_EQ(h_.client().db_index, 0);
 }
 
