@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/command.h"
 #include "core/engine.h"
+#include "core/family_util.h"
 #include "core/errors.h"
 
 namespace twinkv {
@@ -376,17 +377,9 @@ void ClientHelpCommand(CommandContext& ctx, ArgList) {
 CommandSpec Row(std::string name, int arity, uint32_t flags,
                 CommandHandler handler, std::string summary,
                 std::string since, std::vector<std::string> acl) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.handler = handler;
-  spec.summary = std::move(summary);
-  spec.since = std::move(since);
-  spec.group = "connection";
-  spec.complexity = "O(1)";
-  spec.acl_categories = std::move(acl);
-  return spec;
+  return MakeRow(std::move(name), arity, flags, 0, 0, 0, handler,
+                 std::move(summary), std::move(since), "connection", "O(1)",
+                 std::move(acl));
 }
 
 constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;

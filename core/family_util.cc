@@ -1,6 +1,7 @@
 #include "core/family_util.h"
 
 #include <limits>
+#include <utility>
 
 #include "core/numbers.h"
 
@@ -64,6 +65,29 @@ void ReplyEmptyScan(CommandContext& ctx) {
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk("0");
   ctx.reply.ArrayHeader(0);
+}
+
+CommandSpec MakeRow(std::string name, int arity, uint32_t flags,
+                    int first_key, int last_key, int key_step,
+                    CommandHandler handler, std::string summary,
+                    std::string since, std::string group,
+                    std::string complexity, std::vector<std::string> acl,
+                    KeyFinder find_keys) {
+  CommandSpec spec;
+  spec.name = std::move(name);
+  spec.arity = arity;
+  spec.flags = flags;
+  spec.first_key = first_key;
+  spec.last_key = last_key;
+  spec.key_step = key_step;
+  spec.handler = handler;
+  spec.find_keys = find_keys;
+  spec.summary = std::move(summary);
+  spec.since = std::move(since);
+  spec.group = std::move(group);
+  spec.complexity = std::move(complexity);
+  spec.acl_categories = std::move(acl);
+  return spec;
 }
 
 }  // namespace twinkv

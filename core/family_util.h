@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "core/command.h"
@@ -103,6 +105,16 @@ int64_t ScanStepBudget(int64_t count);
 
 // The reply of a scan over a missing key: cursor "0", no elements.
 void ReplyEmptyScan(CommandContext& ctx);
+
+// One command-table row. Each family's own Row() helper passes its group
+// and its defaults (key positions, complexity, ACL categories) here, so the
+// fields are filled in one place.
+CommandSpec MakeRow(std::string name, int arity, uint32_t flags,
+                    int first_key, int last_key, int key_step,
+                    CommandHandler handler, std::string summary,
+                    std::string since, std::string group,
+                    std::string complexity, std::vector<std::string> acl,
+                    KeyFinder find_keys = nullptr);
 
 }  // namespace twinkv
 

@@ -435,19 +435,9 @@ CommandSpec Row(const char* name, int arity, uint32_t flags,
                 const char* complexity) {
   const bool write = flags & kCmdWrite;
   const bool fast = flags & kCmdFast;
-  return CommandSpec{.name = name,
-                     .arity = arity,
-                     .flags = flags,
-                     .first_key = 1,
-                     .last_key = 1,
-                     .key_step = 1,
-                     .handler = handler,
-                     .summary = summary,
-                     .since = since,
-                     .group = "hash",
-                     .complexity = complexity,
-                     .acl_categories = {write ? "@write" : "@read", "@hash",
-                                        fast ? "@fast" : "@slow"}};
+  return MakeRow(name, arity, flags, 1, 1, 1, handler, summary, since, "hash",
+                 complexity,
+                 {write ? "@write" : "@read", "@hash", fast ? "@fast" : "@slow"});
 }
 
 }  // namespace

@@ -425,18 +425,8 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 const char* summary, const char* complexity,
                 std::vector<std::string> acl, const char* since = "1.0.0",
                 const char* group = "generic") {
-  return CommandSpec{.name = name,
-                     .arity = arity,
-                     .flags = flags,
-                     .first_key = first_key,
-                     .last_key = last_key,
-                     .key_step = key_step,
-                     .handler = handler,
-                     .summary = summary,
-                     .since = since,
-                     .group = group,
-                     .complexity = complexity,
-                     .acl_categories = std::move(acl)};
+  return MakeRow(name, arity, flags, first_key, last_key, key_step, handler,
+                 summary, since, group, complexity, std::move(acl));
 }
 
 }  // namespace

@@ -740,19 +740,10 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 const char* summary, const char* since, const char* complexity,
                 bool fast) {
   const bool write = flags & kCmdWrite;
-  CommandSpec spec{.name = name,
-                     .arity = arity,
-                     .flags = flags,
-                     .first_key = first_key,
-                     .last_key = last_key,
-                     .key_step = key_step,
-                     .handler = handler,
-                     .summary = summary,
-                     .since = since,
-                     .group = "list",
-                     .complexity = complexity,
-                     .acl_categories = {write ? "@write" : "@read", "@list",
-                                        fast ? "@fast" : "@slow"}};
+  CommandSpec spec = MakeRow(
+      name, arity, flags, first_key, last_key, key_step, handler, summary,
+      since, "list", complexity,
+      {write ? "@write" : "@read", "@list", fast ? "@fast" : "@slow"});
   if (flags & kCmdBlocking) spec.acl_categories.push_back("@blocking");
   return spec;
 }

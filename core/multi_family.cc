@@ -11,6 +11,7 @@
 
 #include "core/command.h"
 #include "core/engine.h"
+#include "core/family_util.h"
 #include "core/errors.h"
 
 namespace twinkv {
@@ -62,20 +63,9 @@ void UnwatchCommand(CommandContext& ctx, ArgList) {
 CommandSpec Row(std::string name, int arity, uint32_t flags, int first_key,
                 int last_key, int key_step, CommandHandler handler,
                 std::string summary, std::string since, bool fast) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.first_key = first_key;
-  spec.last_key = last_key;
-  spec.key_step = key_step;
-  spec.handler = handler;
-  spec.summary = std::move(summary);
-  spec.since = std::move(since);
-  spec.group = "transactions";
-  spec.complexity = "O(1)";
-  spec.acl_categories = {fast ? "@fast" : "@slow", "@transaction"};
-  return spec;
+  return MakeRow(std::move(name), arity, flags, first_key, last_key, key_step,
+                 handler, std::move(summary), std::move(since), "transactions",
+                 "O(1)", {fast ? "@fast" : "@slow", "@transaction"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "core/family_util.h"
 #include "core/pubsub.h"
 
 namespace twinkv {
@@ -115,17 +116,9 @@ void PubSubHelpCommand(CommandContext& ctx, ArgList) {
 CommandSpec Row(std::string name, int arity, uint32_t flags,
                 CommandHandler handler, std::string summary, std::string since,
                 std::string complexity, std::vector<std::string> acl) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.handler = handler;
-  spec.summary = std::move(summary);
-  spec.since = std::move(since);
-  spec.group = "pubsub";
-  spec.complexity = std::move(complexity);
-  spec.acl_categories = std::move(acl);
-  return spec;
+  return MakeRow(std::move(name), arity, flags, 0, 0, 0, handler,
+                 std::move(summary), std::move(since), "pubsub",
+                 std::move(complexity), std::move(acl));
 }
 
 }  // namespace

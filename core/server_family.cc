@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/engine.h"
+#include "core/family_util.h"
 #include "core/errors.h"
 #include "core/numbers.h"
 #include "core/glob.h"
@@ -895,17 +896,9 @@ CommandSpec Row(std::string name, int arity, uint32_t flags,
                 CommandHandler handler, std::string summary,
                 std::string since, std::string group, std::string complexity,
                 std::vector<std::string> acl) {
-  CommandSpec spec;
-  spec.name = std::move(name);
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.handler = handler;
-  spec.summary = std::move(summary);
-  spec.since = std::move(since);
-  spec.group = std::move(group);
-  spec.complexity = std::move(complexity);
-  spec.acl_categories = std::move(acl);
-  return spec;
+  return MakeRow(std::move(name), arity, flags, 0, 0, 0, handler,
+                 std::move(summary), std::move(since), std::move(group),
+                 std::move(complexity), std::move(acl));
 }
 
 constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;

@@ -475,18 +475,8 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 int last_key, int key_step, CommandHandler handler,
                 const char* summary, const char* since, const char* complexity,
                 Acl acl) {
-  return CommandSpec{.name = name,
-                     .arity = arity,
-                     .flags = flags,
-                     .first_key = first_key,
-                     .last_key = last_key,
-                     .key_step = key_step,
-                     .handler = handler,
-                     .summary = summary,
-                     .since = since,
-                     .group = "string",
-                     .complexity = complexity,
-                     .acl_categories = AclCategories(acl)};
+  return MakeRow(name, arity, flags, first_key, last_key, key_step, handler,
+                 summary, since, "string", complexity, AclCategories(acl));
 }
 
 }  // namespace

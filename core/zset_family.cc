@@ -941,19 +941,9 @@ CommandSpec Row(const char* name, int arity, uint32_t flags, int first_key,
                 int last_key, int key_step, CommandHandler handler,
                 const char* summary, const char* since, const char* complexity,
                 std::vector<std::string> acl, KeyFinder find_keys = nullptr) {
-  return CommandSpec{.name = name,
-                     .arity = arity,
-                     .flags = flags,
-                     .first_key = first_key,
-                     .last_key = last_key,
-                     .key_step = key_step,
-                     .handler = handler,
-                     .find_keys = find_keys,
-                     .summary = summary,
-                     .since = since,
-                     .group = "sorted-set",
-                     .complexity = complexity,
-                     .acl_categories = std::move(acl)};
+  return MakeRow(name, arity, flags, first_key, last_key, key_step, handler,
+                 summary, since, "sorted-set", complexity, std::move(acl),
+                 find_keys);
 }
 
 // Movable keys: ZUNIONSTORE dest numkeys key ..., ZUNION numkeys key ...
