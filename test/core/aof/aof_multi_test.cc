@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "sim/mem_files.h"
 #include "sim/world.h"
+#include "test/core/aof/aof_test_util.h"
 
 namespace twinkv {
 namespace {
@@ -24,35 +25,10 @@ using sim::CrashKind;
 using sim::Node;
 using sim::World;
 
-struct AofProcess : public sim::Process {
-  AofProcess(Node& node, const Config& config)
-      : engine(node, config, RegisterAllFamilies), aof(node, engine) {
-    open_status = aof.Open();
-  }
-  ~AofProcess() override { engine.set_command_log(nullptr); }
-  Engine engine;
-  Aof aof;
-  absl::Status open_status;
-};
-
-class AofMultiTest : public ::testing::Test {
+class AofMultiTest : public AofNodeTest {
  protected:
-  AofMultiTest()
-      : world_(/*seed=*/5), node_(world_.AddNode("server", "10.0.0.1")) {
-    config_.appendonly = true;
-    config_.appendfsync = "always";
-    config_.dir = "/data";
-    node_.mem_files().CreateDir("/data").IgnoreError();
-    node_.mem_files().SyncDir("/").IgnoreError();
-    node_.SetBoot([this](Node& node) {
-      return std::make_unique<AofProcess>(node, config_);
-    });
-  }
-  void Boot() {
-    node_.Boot();
-    world_.RunFor(absl::ZeroDuration());
-  }
-  AofProcess& p() { return *node_.process_as<AofProcess>(); }
+  AofMultiTest() : AofNodeTest(/*seed=*/5) {}
+  // Runs a command and lets 10 ms pass (not waiting for acknowledgement).
   std::string Run(std::vector<std::string> args) {
     std::string out;
     std::vector<absl::string_view> views(args.begin(), args.end());
@@ -61,23 +37,6 @@ class AofMultiTest : public ::testing::Test {
     world_.RunFor(absl::Milliseconds(10));
     return out;
   }
-  std::string IncrPath() {
-    return absl::StrCat("/data/appendonlydir/",
-                        p().aof.manifest().incrs.back().name);
-  }
-  std::string ReadFile(const std::string& path) {
-    auto f = node_.mem_files().Open(path, OpenMode::kRead);
-    if (!f.ok()) return "";
-    std::string data(1 << 20, '\0');
-    absl::StatusOr<size_t> n = (*f)->ReadAt(0, absl::Span<char>(data));
-    data.resize(n.ok() ? *n : 0);
-    return data;
-  }
-
-  World world_;
-  Node& node_;
-  Config config_;
-  ClientState client_;
 };
 
 TEST_F(AofMultiTest, BlockIsLoggedAndReplayed) {

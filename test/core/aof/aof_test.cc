@@ -23,6 +23,7 @@
 #include "sim/buggify.h"
 #include "sim/mem_files.h"
 #include "sim/world.h"
+#include "test/core/aof/aof_test_util.h"
 
 namespace twinkv {
 namespace {
@@ -31,80 +32,9 @@ using sim::CrashKind;
 using sim::Node;
 using sim::World;
 
-// A server process without the network: an engine and its AOF.
-struct AofProcess : public sim::Process {
-  AofProcess(Node& node, const Config& config)
-      : engine(node, config, RegisterAllFamilies), aof(node, engine) {
-    open_status = aof.Open();
-  }
-  ~AofProcess() override { engine.set_command_log(nullptr); }
-  Engine engine;
-  Aof aof;
-  absl::Status open_status;
-};
-
-class AofTest : public ::testing::Test {
+class AofTest : public AofNodeTest {
  protected:
-  AofTest() : world_(/*seed=*/11), node_(world_.AddNode("server", "10.0.0.1")) {
-    config_.appendonly = true;
-    config_.appendfsync = "always";
-    config_.dir = "/data";
-    node_.mem_files().CreateDir("/data").IgnoreError();
-    node_.mem_files().SyncDir("/").IgnoreError();
-    node_.SetBoot([this](Node& node) {
-      return std::make_unique<AofProcess>(node, config_);
-    });
-  }
-
-  void Boot() {
-    node_.Boot();
-    world_.RunFor(absl::ZeroDuration());
-  }
-  void Restart(CrashKind kind) {
-    node_.Crash(kind);
-    Boot();
-  }
-  AofProcess& p() { return *node_.process_as<AofProcess>(); }
-
-  // Runs a command on the node's loop; returns the raw reply once it may
-  // go out (the AOF acknowledged it), or "<dropped>" if it never may.
-  std::string Run(std::vector<std::string> args) {
-    auto out = std::make_shared<std::string>();
-    auto state = std::make_shared<int>(0);  // 0 pending, 1 ok, 2 dropped
-    node_.executor().Post([this, args, out, state] {
-      std::vector<absl::string_view> views(args.begin(), args.end());
-      ReplyWriter reply(out.get());
-      p().engine.Execute(client_, ArgList(views), reply);
-      CommandLog* log = p().engine.command_log();
-      if (log == nullptr || log->acknowledged() >= log->appended()) {
-        *state = 1;
-        return;
-      }
-      log->WhenAcknowledged(log->appended(),
-                            [state](bool ok) { *state = ok ? 1 : 2; });
-    });
-    world_.RunUntil([&] { return *state != 0; }, absl::Seconds(10));
-    if (*state == 2) return "<dropped>";
-    return *out;
-  }
-
-  std::string ReadFile(const std::string& path) {
-    auto f = node_.mem_files().Open(path, OpenMode::kRead);
-    if (!f.ok()) return "";
-    std::string data(1 << 20, '\0');
-    absl::StatusOr<size_t> n = (*f)->ReadAt(0, absl::Span<char>(data));
-    data.resize(n.ok() ? *n : 0);
-    return data;
-  }
-  std::string IncrPath() {
-    return absl::StrCat("/data/appendonlydir/",
-                        p().aof.manifest().incrs.back().name);
-  }
-
-  World world_;
-  Node& node_;
-  Config config_;
-  ClientState client_;
+  AofTest() : AofNodeTest(/*seed=*/11) {}
 };
 
 TEST_F(AofTest, FreshStartCreatesTheLayoutAndLogsChanges) {
