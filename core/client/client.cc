@@ -51,6 +51,7 @@ struct Client::Impl {
     Promise<ReplyOrError> promise;
     TimerId timer = 0;
     bool heartbeat = false;
+    bool handshake = false;  // ClientOptions::handshake: internal too
     bool done = false;  // completed (timed out); only a tombstone remains
   };
   using RequestPtr = std::unique_ptr<Request>;
@@ -100,7 +101,7 @@ struct Client::Impl {
       executor().Cancel(req.timer);
       req.timer = 0;
     }
-    if (req.heartbeat) return;
+    if (req.heartbeat || req.handshake) return;
     --pending_count;
     completions.push_back(
         [p = std::move(req.promise), v = std::move(value)]() mutable {
@@ -155,13 +156,16 @@ struct Client::Impl {
     writing.clear();
     size_t count = 0;
     while (!queue.empty()) {
+      // Requests wait for the handshake's replies: none may run on a
+      // connection that refused it.
+      if (handshake_pending > 0 && !queue.front()->handshake) break;
       RequestPtr req = std::move(queue.front());
       queue.pop_front();
       if (req->done) continue;  // timed out before it was sent
       queued_bytes -= req->bytes.size();
       writing.append(req->bytes);
       std::string().swap(req->bytes);
-      if (!req->heartbeat) ++count;
+      if (!req->heartbeat && !req->handshake) ++count;
       sent.push_back(std::move(req));
     }
     if (writing.empty()) return;
@@ -234,6 +238,14 @@ struct Client::Impl {
         }
         continue;
       }
+      if (req->handshake) {
+        if (reply.is_error()) {
+          ConnectionLost(absl::StrCat("handshake refused: ", reply.str));
+          return false;
+        }
+        if (--handshake_pending == 0) MaybeWrite();
+        continue;
+      }
       if (req->done) continue;  // timed out: the reply is dropped
       ++stats.replies;
       Complete(*req, std::move(reply));
@@ -272,6 +284,17 @@ struct Client::Impl {
   void OnConnected(std::unique_ptr<Stream> s) {
     ++stats.connects;
     stream = std::move(s);
+    // The handshake goes first on every connection, ahead of whatever
+    // waits (requests queued during the backoff included).
+    for (auto it = options.handshake.rbegin(); it != options.handshake.rend();
+         ++it) {
+      auto req = std::make_unique<Request>();
+      req->handshake = true;
+      ++handshake_pending;
+      req->bytes = EncodeCommand(*it);
+      queued_bytes += req->bytes.size();
+      queue.push_front(std::move(req));
+    }
     state = closing ? State::kClosing : State::kConnected;
     attempts = 0;
     last_activity = last_received = Now();
@@ -307,7 +330,7 @@ struct Client::Impl {
     DropStream();
     for (RequestPtr& req : sent) {
       if (req->done) continue;
-      if (req->heartbeat) {
+      if (req->heartbeat || req->handshake) {
         req->done = true;
         continue;
       }
@@ -319,7 +342,7 @@ struct Client::Impl {
     sent.clear();
     // A heartbeat not yet written is pointless on a new connection.
     for (RequestPtr& req : queue) {
-      if (req->heartbeat && !req->done) {
+      if ((req->heartbeat || req->handshake) && !req->done) {
         queued_bytes -= req->bytes.size();
         req->done = true;
       }
@@ -335,6 +358,7 @@ struct Client::Impl {
     if (heartbeat_timer != 0) executor().Cancel(heartbeat_timer);
     idle_timer = heartbeat_timer = 0;
     heartbeat_outstanding = false;
+    handshake_pending = 0;
     read_in_flight = write_in_flight = false;
     input.clear();
     input_pos = 0;
@@ -422,14 +446,14 @@ struct Client::Impl {
   // kCancelled.
   void Abort() {
     for (RequestPtr& req : sent) {
-      if (req->done || req->heartbeat) continue;
+      if (req->done || req->heartbeat || req->handshake) continue;
       ++stats.unknown;
       Complete(*req, absl::UnknownError(
                          "client closed before the reply: the outcome is "
                          "unknown, the command may or may not have run"));
     }
     for (RequestPtr& req : queue) {
-      if (req->done || req->heartbeat) continue;
+      if (req->done || req->heartbeat || req->handshake) continue;
       ++stats.cancelled;
       queued_bytes -= req->bytes.size();
       Complete(*req, absl::CancelledError(
@@ -515,6 +539,9 @@ struct Client::Impl {
   TimerId idle_timer = 0;
   TimerId heartbeat_timer = 0;
   bool heartbeat_outstanding = false;
+  // Handshake commands of the current connection not yet answered;
+  // requests are not written before it is zero.
+  int handshake_pending = 0;
 
   TimerId grace_timer = 0;
   std::vector<absl::AnyInvocable<void() &&>> close_waiters;

@@ -74,6 +74,11 @@ struct ClientOptions {
   // Bytes of queued, unwritten commands beyond which Send fails at once
   // with kResourceExhausted (a caller outrunning the server).
   size_t max_queued_bytes = 64u << 20;
+  // Commands sent first on every new connection, before any request (AUTH,
+  // HELLO, a cluster peer's introduction). Their replies are not returned;
+  // an error reply drops the connection (and the client retries after its
+  // backoff), so no request ever runs on a connection that refused them.
+  std::vector<std::vector<std::string>> handshake;
 };
 
 struct ClientStats {

@@ -336,6 +336,63 @@ TEST_F(ClientTest, ServerCrashWrittenBecomeUnknownQueuedGoOutAfterReconnect) {
   EXPECT_EQ(*exists.result, Reply::Integer(0));
 }
 
+TEST_F(ClientTest, HandshakeRunsFirstOnEveryConnection) {
+  FakeServer fake(server_, EchoFirst);
+  ClientOptions options = Options();
+  options.handshake = {{"AUTH", "pw"}, {"CLIENT", "SETNAME", "peer"}};
+  Client client(client_node_, options);
+  Outcome first;
+  SendTo(client, {"GET", "a"}, &first);  // queued before the connection
+  ASSERT_TRUE(RunUntil([&] { return first.done; }));
+  ASSERT_TRUE(first.result.ok()) << first.result.status();
+  EXPECT_EQ(*first.result, Reply::Status("GET"));  // not a handshake reply
+  ASSERT_EQ(fake.commands.size(), 3u);
+  EXPECT_EQ(fake.commands[0], (std::vector<std::string>{"AUTH", "pw"}));
+  EXPECT_EQ(fake.commands[1][0], "CLIENT");
+  EXPECT_EQ(fake.commands[2][0], "GET");
+  EXPECT_EQ(client.stats().sent, 1u);  // handshakes are not requests
+
+  // A new connection repeats it before the next request.
+  fake.Drop();
+  ASSERT_TRUE(RunUntil([&] { return fake.accepted == 2; }));
+  Outcome second;
+  SendTo(client, {"SET", "a", "1"}, &second);
+  ASSERT_TRUE(RunUntil([&] { return second.done; }));
+  EXPECT_EQ(*second.result, Reply::Status("SET"));
+  ASSERT_EQ(fake.commands.size(), 6u);
+  EXPECT_EQ(fake.commands[3][0], "AUTH");
+  EXPECT_EQ(fake.commands[4][0], "CLIENT");
+  EXPECT_EQ(fake.commands[5][0], "SET");
+}
+
+TEST_F(ClientTest, RefusedHandshakeDropsTheConnectionBeforeAnyRequest) {
+  int auths = 0;
+  FakeServer fake(server_, [&](const std::vector<std::string>& args) {
+    if (args[0] == "AUTH") {
+      // Refused twice, then accepted.
+      return std::string(++auths <= 2 ? "-WRONGPASS invalid\r\n"
+                                      : "+OK\r\n");
+    }
+    return EchoFirst(args);
+  });
+  ClientOptions options = Options();
+  options.handshake = {{"AUTH", "pw"}};
+  Client client(client_node_, options);
+  Outcome out;
+  SendTo(client, {"GET", "a"}, &out);
+  ASSERT_TRUE(RunUntil([&] { return out.done; }));
+  ASSERT_TRUE(out.result.ok()) << out.result.status();
+  EXPECT_EQ(*out.result, Reply::Status("GET"));
+  EXPECT_EQ(auths, 3);
+  EXPECT_EQ(fake.accepted, 3);
+  // GET waited for the handshake's replies: it reached the server once,
+  // on the connection that accepted AUTH.
+  int gets = 0;
+  for (const auto& c : fake.commands) gets += c[0] == "GET";
+  EXPECT_EQ(gets, 1);
+  EXPECT_EQ(client.stats().replies, 1u);
+}
+
 TEST_F(ClientTest, BackoffGrowsWithFullJitter) {
   // Nothing listens on the server node: every connect is refused at once
   // (one round trip), so the gaps between failures are the backoff delays.
