@@ -71,7 +71,7 @@ void Encode(const Reply& r, ReplyWriter* w, std::string* out) {
       }
       return;
     case Reply::Type::kError:
-      if (HasCrLf(r.str)) {
+      if (HasCrLf(r.str) && w->protocol() == 3) {
         AppendLength('!', r.str.size(), out);
         out->append(r.str);
         out->append("\r\n");
@@ -86,7 +86,11 @@ void Encode(const Reply& r, ReplyWriter* w, std::string* out) {
       w->Bulk(r.str);
       return;
     case Reply::Type::kNull:
-      w->Null();
+      if (r.null_array) {
+        w->NullArray();
+      } else {
+        w->Null();
+      }
       return;
     case Reply::Type::kDouble:
       if (r.str.empty() || HasCrLf(r.str)) {
@@ -296,6 +300,10 @@ void EncodeReply(const Reply& reply, std::string* out) {
   Encode(reply, &writer, out);
 }
 
+void WriteReply(const Reply& reply, ReplyWriter& out) {
+  Encode(reply, &out, out.buffer());
+}
+
 ReplyDecoder::Result ReplyDecoder::Fail(std::string message) {
   failed_ = true;
   error_ = std::move(message);
@@ -427,7 +435,10 @@ ReplyDecoder::Result ReplyDecoder::Decode(absl::string_view input, Reply* out) {
             (len == -1 && type != '*') || len > kMaxAggregateLen) {
           return Fail("Protocol error: invalid aggregate length");
         }
-        if (len == -1) break;  // the RESP2 null array
+        if (len == -1) {  // the RESP2 null array
+          value.null_array = true;
+          break;
+        }
         if (stack_.size() >= static_cast<size_t>(kMaxDepth)) {
           return Fail("Protocol error: nesting too deep");
         }

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "core/resp/reply_writer.h"
 
 namespace twinkv {
 
@@ -45,6 +46,9 @@ struct Reply {
   int64_t integer = 0;
   double number = 0;
   std::vector<Reply> elements;
+  // kNull only: it came as RESP2's null array ("*-1"), not the null bulk
+  // string ("$-1") — so a relayed reply keeps its kind. Not compared.
+  bool null_array = false;
 
   static Reply Status(absl::string_view s);
   static Reply Error(absl::string_view s);
@@ -79,6 +83,12 @@ struct Reply {
 // so they survive the trip; CR/LF in a status (which RESP cannot carry) are
 // replaced by spaces. A map with an odd number of elements loses the last.
 void EncodeReply(const Reply& reply, std::string* out);
+
+// Appends `reply` through `out`, in `out`'s protocol: what a proxy relays
+// to its own client. RESP2 nulls keep their kind (null_array); RESP3-only
+// types (maps, doubles...) only come from a RESP3 peer, for a RESP3 client.
+// Errors with CR/LF have them replaced by spaces in RESP2.
+void WriteReply(const Reply& reply, ReplyWriter& out);
 
 class ReplyDecoder {
  public:

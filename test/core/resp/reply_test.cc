@@ -309,5 +309,29 @@ TEST(ReplyDecoder, LargeBulkInChunks) {
   EXPECT_EQ(run.replies[0].elements[0].str, value);
 }
 
+// What a proxy relays: a RESP2 reply decoded and written again is the same
+// bytes, nulls of both kinds included; RESP3 nulls are "_".
+TEST(WriteReply, RelaysResp2RepliesByteForByte) {
+  const std::string inputs[] = {
+      "+OK\r\n", "-ERR x y\r\n", ":-7\r\n", "$3\r\nabc\r\n", "$-1\r\n",
+      "*-1\r\n", "*0\r\n", "*3\r\n$1\r\na\r\n$-1\r\n*2\r\n:1\r\n*-1\r\n"};
+  for (const std::string& in : inputs) {
+    std::string out;
+    ReplyWriter w(&out, 2);
+    WriteReply(One(in), w);
+    EXPECT_EQ(out, in);
+  }
+  std::string out3;
+  ReplyWriter w3(&out3, 3);
+  WriteReply(One("*2\r\n$-1\r\n*-1\r\n"), w3);
+  EXPECT_EQ(out3, "*2\r\n_\r\n_\r\n");
+  // An error holding CR/LF (possible only from RESP3's blob errors) cannot
+  // be a RESP2 simple error: they become spaces.
+  std::string out2;
+  ReplyWriter w2(&out2, 2);
+  WriteReply(Reply::Error("ERR a\r\nb"), w2);
+  EXPECT_EQ(out2, "-ERR a  b\r\n");
+}
+
 }  // namespace
 }  // namespace twinkv
