@@ -25,8 +25,8 @@
 #include "core/command.h"
 #include "core/db.h"
 #include "core/engine.h"
-#include "core/family_util.h"
 #include "core/errors.h"
+#include "core/family_util.h"
 #include "core/numbers.h"
 
 namespace twinkv {
@@ -165,8 +165,8 @@ void NodesCommand(CommandContext& ctx, ArgList) {
   for (int i = 0; i < static_cast<int>(cluster->slots.nodes().size()); ++i) {
     absl::StrAppend(&out, cluster->names[i], " ", cluster->hosts[i], ":",
                     cluster->ports[i], "@", cluster->ports[i] + 10000, " ",
-                    i == cluster->self ? "myself,master" : "master",
-                    " - 0 0 ", i + 1, " connected");
+                    i == cluster->self ? "myself,master" : "master", " - 0 0 ",
+                    i + 1, " connected");
     for (const auto& [first, last] : MergedRanges(*cluster, i)) {
       if (first == last) {
         absl::StrAppend(&out, " ", first);
@@ -198,7 +198,8 @@ void CountKeysInSlotCommand(CommandContext& ctx, ArgList args) {
   }
   int64_t count = 0;
   ctx.engine.keyspace().db(0).ForEachKey(
-      ctx.now_ms, [&](absl::string_view key) { count += KeySlot(key) == slot; });
+      ctx.now_ms,
+      [&](absl::string_view key) { count += KeySlot(key) == slot; });
   ctx.reply.Integer(count);
 }
 
@@ -234,15 +235,17 @@ void OkInClusterCommand(CommandContext& ctx, ArgList) {
 }
 
 CommandSpec Row(std::string name, int arity, uint32_t flags,
-                CommandHandler handler, std::string summary,
-                std::string since, std::string complexity,
-                std::vector<std::string> acl) {
+                CommandHandler handler, std::string summary, std::string since,
+                std::string complexity, std::vector<std::string> acl) {
   return MakeRow(std::move(name), arity, flags, 0, 0, 0, handler,
                  std::move(summary), std::move(since), "cluster",
                  std::move(complexity), std::move(acl));
 }
 
 constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
+// Redis 7.0 flags the read-only CLUSTER subcommands "stale" but not
+// "loading".
+constexpr uint32_t kStale = kCmdStale;
 
 }  // namespace
 
@@ -253,21 +256,21 @@ void RegisterClusterFamily(CommandTable& table) {
       Row("cluster", -2, 0, nullptr, "A container for Redis Cluster commands",
           "3.0.0", "Depends on subcommand.", kSlow);
   cluster.subcommands = {
-      Row("keyslot", 3, kLoadingStale, KeySlotCommand,
+      Row("keyslot", 3, kStale, KeySlotCommand,
           "Returns the hash slot for a key", "3.0.0",
           "O(N) where N is the number of bytes in the key", kSlow),
-      Row("myid", 2, kLoadingStale, MyIdCommand, "Returns the ID of a node",
-          "3.0.0", "O(1)", kSlow),
-      Row("info", 2, kLoadingStale, InfoCommand,
+      Row("myid", 2, kStale, MyIdCommand, "Returns the ID of a node", "3.0.0",
+          "O(1)", kSlow),
+      Row("info", 2, kStale, InfoCommand,
           "Returns information about the state of a node", "3.0.0", "O(1)",
           kSlow),
-      Row("slots", 2, kLoadingStale, SlotsCommand,
+      Row("slots", 2, kStale, SlotsCommand,
           "Returns the mapping of cluster slots to nodes", "3.0.0",
           "O(N) where N is the total number of Cluster nodes", kSlow),
-      Row("shards", 2, kLoadingStale, ShardsCommand,
+      Row("shards", 2, kStale, ShardsCommand,
           "Returns the mapping of cluster slots to shards", "7.0.0",
           "O(N) where N is the total number of cluster nodes", kSlow),
-      Row("nodes", 2, kLoadingStale, NodesCommand,
+      Row("nodes", 2, kStale, NodesCommand,
           "Returns the cluster configuration for a node", "3.0.0",
           "O(N) where N is the total number of Cluster nodes", kSlow),
       Row("countkeysinslot", 3, kCmdStale, CountKeysInSlotCommand,

@@ -54,6 +54,49 @@ enum CommandFlag : uint32_t {
   kCmdMayReplicate = 1u << 15,
 };
 
+// Flags of a key specification (Redis 7's key-spec flags, the names
+// COMMAND INFO and COMMAND GETKEYSANDFLAGS print).
+enum KeySpecFlag : uint32_t {
+  kKeyRO = 1u << 0,              // read only ("RO")
+  kKeyRW = 1u << 1,              // read and write ("RW")
+  kKeyOW = 1u << 2,              // overwrite, the old value is not read ("OW")
+  kKeyRM = 1u << 3,              // removes the key ("RM")
+  kKeyAccess = 1u << 4,          // returns or copies user data ("access")
+  kKeyUpdate = 1u << 5,          // updates the value ("update")
+  kKeyInsert = 1u << 6,          // only adds data ("insert")
+  kKeyDelete = 1u << 7,          // only removes data ("delete")
+  kKeyNotKey = 1u << 8,          // not really a key ("not_key")
+  kKeyIncomplete = 1u << 9,      // may not find every key ("incomplete")
+  kKeyVariableFlags = 1u << 10,  // flags depend on arguments
+                                 // ("variable_flags")
+};
+
+// One Redis 7 key specification: where a run of keys starts
+// (begin_search) and how far it goes (find_keys). Positions count from
+// args[0], the command name (for a subcommand too, as Redis counts).
+struct KeySpec {
+  uint32_t flags = 0;  // KeySpecFlag bits
+  // begin_search: "index" (the first key is args[begin_index]) when
+  // keyword is empty; else "keyword": the first key follows `keyword`,
+  // searched from args[startfrom] (a negative startfrom searches backwards
+  // from the end).
+  int begin_index = 0;
+  std::string keyword;
+  int startfrom = 0;
+  // find_keys, relative to the begin position: "range" (lastkey: the last
+  // key's offset, negative counts from the end of args; keystep; limit:
+  // with lastkey -1, take only 1/limit of the rest) or, when keynum is
+  // set, "keynum" (the count is at offset keynumidx, the first key at
+  // offset firstkey, then every keystep).
+  bool keynum = false;
+  int lastkey = 0;
+  int keystep = 1;
+  int limit = 0;
+  int keynumidx = 0;
+  int firstkey = 1;
+  std::string notes;  // shown by COMMAND INFO when not empty
+};
+
 // Arguments of one command; args[0] is the command name as the client sent
 // it. Views stay valid for the duration of the handler call only.
 using ArgList = absl::Span<const absl::string_view>;
@@ -117,6 +160,12 @@ struct CommandSpec {
   // ACL categories for COMMAND INFO, e.g. {"@write", "@string", "@slow"}.
   std::vector<std::string> acl_categories;
   std::vector<CommandSpec> subcommands;
+  // Key specifications and command tips for COMMAND INFO and COMMAND
+  // GETKEYSANDFLAGS. Left empty by the families: CommandTable::Add fills
+  // them with Redis 7.0's (RedisKeySpecs, RedisCommandTips), or, for a
+  // command Redis does not have, derives one spec from first/last/step.
+  std::vector<KeySpec> key_specs;
+  std::vector<std::string> tips;
 
   // Filled by CommandTable::Add: "get", or "config|get" for a subcommand.
   std::string full_name;
@@ -139,9 +188,7 @@ class CommandTable {
                                            absl::string_view name);
 
   // All top-level rows, in registration order.
-  const std::vector<std::unique_ptr<CommandSpec>>& all() const {
-    return rows_;
-  }
+  const std::vector<std::unique_ptr<CommandSpec>>& all() const { return rows_; }
   size_t size() const { return rows_.size(); }
 
  private:
@@ -152,6 +199,35 @@ class CommandTable {
 // Positions of the keys in `args` according to the spec's key positions
 // (or its find_keys). Returns indices into args.
 std::vector<int> CommandKeyPositions(const CommandSpec& spec, ArgList args);
+
+// Redis 7.0's key specifications of the command named `full_name`
+// ("zunionstore", "object|encoding"); empty if Redis gives it none or
+// does not know it.
+std::vector<KeySpec> RedisKeySpecs(absl::string_view full_name);
+// Redis 7.0's command tips ("request_policy:multi_shard", ...) of the
+// command named `full_name`; empty if none.
+std::vector<std::string> RedisCommandTips(absl::string_view full_name);
+
+// Names of the KeySpecFlag bits in `flags`, in the order Redis prints them.
+std::vector<absl::string_view> KeySpecFlagNames(uint32_t flags);
+
+// A key found in a command's arguments and what the command does to it.
+struct KeyRef {
+  int pos;         // index into args (args[0] the name)
+  uint32_t flags;  // KeySpecFlag bits
+};
+
+// The keys of `args` with their flags, as Redis 7.0's COMMAND
+// GETKEYSANDFLAGS finds them: by the key specs, in spec order; a spec
+// with variable_flags resolves its flags from the arguments (SET ... GET
+// reads the key: RW access update; without GET it only writes: OW
+// update); a spec marked incomplete falls back to find_keys. Returns
+// false (and no keys) when the arguments are malformed for the specs (a
+// numkeys that is not a positive count, or runs past the arguments), as
+// Redis answers "Invalid arguments specified for command". The caller has
+// checked the arity.
+bool KeysWithFlags(const CommandSpec& spec, ArgList args,
+                   std::vector<KeyRef>* keys);
 
 // A KeyFinder's usual work: `fixed_keys` keys at args[1..fixed_keys] (a
 // destination), then args[numkeys_index] keys right after it. Appends

@@ -131,6 +131,11 @@ void TimeCommand(CommandContext& ctx, ArgList) {
 
 // ---- COMMAND. ----
 
+// COMMAND GETKEYS on arguments its key specs cannot follow (a numkeys of
+// 0, or past the end). TODO: belongs in core/errors.h with the others.
+constexpr absl::string_view kInvalidGetKeysArgsErr =
+    "ERR Invalid arguments specified for command";
+
 // Flag names in the order Redis 7.0 prints them.
 struct FlagName {
   uint32_t bit;
@@ -155,48 +160,67 @@ std::vector<absl::string_view> FlagNames(uint32_t flags) {
   return names;
 }
 
-// Key-spec flags. The rows carry no per-key access flags, so they are
-// derived from the command flags: what a write command does to its keys is
-// reported as the general "RW update", a read as "RO access".
-std::vector<absl::string_view> KeySpecFlags(const CommandSpec& spec) {
-  if (spec.flags & kCmdWrite) return {"RW", "update"};
-  if (spec.flags & kCmdReadOnly) return {"RO", "access"};
-  return {"RO"};
+void WriteKeySpecFlags(ReplyWriter& reply, uint32_t flags) {
+  std::vector<absl::string_view> names = KeySpecFlagNames(flags);
+  reply.SetHeader(names.size());
+  for (absl::string_view f : names) reply.Status(f);
 }
 
+// The key specs as Redis 7.0 writes them (a set of maps in RESP3).
 void WriteKeySpecs(ReplyWriter& reply, const CommandSpec& spec) {
-  if (spec.first_key <= 0) {
-    reply.SetHeader(0);
-    return;
+  reply.SetHeader(spec.key_specs.size());
+  for (const KeySpec& ks : spec.key_specs) {
+    const bool has_notes = !ks.notes.empty();
+    reply.MapHeader(3 + (has_notes ? 1 : 0));
+    if (has_notes) {
+      reply.Bulk("notes");
+      reply.Bulk(ks.notes);
+    }
+    reply.Bulk("flags");
+    WriteKeySpecFlags(reply, ks.flags);
+    reply.Bulk("begin_search");
+    reply.MapHeader(2);
+    reply.Bulk("type");
+    if (ks.keyword.empty()) {
+      reply.Bulk("index");
+      reply.Bulk("spec");
+      reply.MapHeader(1);
+      reply.Bulk("index");
+      reply.Integer(ks.begin_index);
+    } else {
+      reply.Bulk("keyword");
+      reply.Bulk("spec");
+      reply.MapHeader(2);
+      reply.Bulk("keyword");
+      reply.Bulk(ks.keyword);
+      reply.Bulk("startfrom");
+      reply.Integer(ks.startfrom);
+    }
+    reply.Bulk("find_keys");
+    reply.MapHeader(2);
+    reply.Bulk("type");
+    if (!ks.keynum) {
+      reply.Bulk("range");
+      reply.Bulk("spec");
+      reply.MapHeader(3);
+      reply.Bulk("lastkey");
+      reply.Integer(ks.lastkey);
+      reply.Bulk("keystep");
+      reply.Integer(ks.keystep);
+      reply.Bulk("limit");
+      reply.Integer(ks.limit);
+    } else {
+      reply.Bulk("keynum");
+      reply.Bulk("spec");
+      reply.MapHeader(3);
+      reply.Bulk("keynumidx");
+      reply.Integer(ks.keynumidx);
+      reply.Bulk("firstkey");
+      reply.Integer(ks.firstkey);
+      reply.Bulk("keystep");
+      reply.Integer(ks.keystep);
+    }
   }
-  reply.SetHeader(1);
-  reply.MapHeader(3);
-  reply.Bulk("flags");
-  std::vector<absl::string_view> flags = KeySpecFlags(spec);
-  reply.SetHeader(flags.size());
-  for (absl::string_view f : flags) reply.Status(f);
-  reply.Bulk("begin_search");
-  reply.MapHeader(2);
-  reply.Bulk("type");
-  reply.Bulk("index");
-  reply.Bulk("spec");
-  reply.MapHeader(1);
-  reply.Bulk("index");
-  reply.Integer(spec.first_key);
-  reply.Bulk("find_keys");
-  reply.MapHeader(2);
-  reply.Bulk("type");
-  reply.Bulk("range");
-  reply.Bulk("spec");
-  reply.MapHeader(3);
-  reply.Bulk("lastkey");
-  // Relative to the first key; negative counts from the end of argv.
-  reply.Integer(spec.last_key >= 0 ? spec.last_key - spec.first_key
-                                   : spec.last_key);
-  reply.Bulk("keystep");
-  reply.Integer(spec.key_step);
-  reply.Bulk("limit");
-  reply.Integer(0);
 }
 
 // One entry of COMMAND / COMMAND INFO, Redis 7.0's ten fields.
@@ -217,7 +241,8 @@ void WriteCommandInfo(ReplyWriter& reply, const CommandSpec& spec) {
   reply.Integer(spec.key_step);
   reply.SetHeader(spec.acl_categories.size());
   for (const std::string& c : spec.acl_categories) reply.Status(c);
-  reply.SetHeader(0);  // tips
+  reply.SetHeader(spec.tips.size());
+  for (const std::string& tip : spec.tips) reply.Status(tip);
   WriteKeySpecs(reply, spec);
   // Redis writes "no subcommands" as an empty set, but a list of them as
   // an array (they differ in RESP3).
@@ -367,12 +392,23 @@ void CommandListCommand(CommandContext& ctx, ArgList args) {
   for (absl::string_view name : names) ctx.reply.Bulk(name);
 }
 
-// The spec and key positions of the command in args[2..], or an error
-// already replied (returns nullptr).
+// Redis's doesCommandHaveKeys: a key finder or a spec for real keys.
+bool CommandHasKeys(const CommandSpec& spec) {
+  if (spec.find_keys != nullptr) return true;
+  for (const KeySpec& ks : spec.key_specs) {
+    if (!(ks.flags & kKeyNotKey)) return true;
+  }
+  return false;
+}
+
+// The keys, with their flags, of the command in args[2..], checked in
+// Redis 7.0's order (command, has keys, arity, arguments); nullptr after
+// replying the error.
 const CommandSpec* ResolveForGetKeys(CommandContext& ctx, ArgList args,
-                                     std::vector<int>* keys) {
+                                     std::vector<KeyRef>* keys) {
   ArgList command = args.subspan(2);
   const CommandSpec* spec = ctx.engine.commands().Find(command[0]);
+  // A container named alone is itself (and has no keys), as in Redis.
   if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
     spec = CommandTable::FindSubcommand(*spec, command[1]);
   }
@@ -380,36 +416,36 @@ const CommandSpec* ResolveForGetKeys(CommandContext& ctx, ArgList args,
     ctx.reply.Error(kInvalidCommandErr);
     return nullptr;
   }
+  if (!CommandHasKeys(*spec)) {
+    ctx.reply.Error(kNoKeyArgsErr);
+    return nullptr;
+  }
   if (!spec->AcceptsArgCount(command.size())) {
     ctx.reply.Error(kInvalidArgCountErr);
     return nullptr;
   }
-  *keys = CommandKeyPositions(*spec, command);
-  if (keys->empty()) {
-    ctx.reply.Error(kNoKeyArgsErr);
+  if (!KeysWithFlags(*spec, command, keys) || keys->empty()) {
+    ctx.reply.Error(kInvalidGetKeysArgsErr);
     return nullptr;
   }
   return spec;
 }
 
 void CommandGetKeysCommand(CommandContext& ctx, ArgList args) {
-  std::vector<int> keys;
+  std::vector<KeyRef> keys;
   if (ResolveForGetKeys(ctx, args, &keys) == nullptr) return;
   ctx.reply.ArrayHeader(keys.size());
-  for (int k : keys) ctx.reply.Bulk(args[2 + k]);
+  for (const KeyRef& k : keys) ctx.reply.Bulk(args[2 + k.pos]);
 }
 
 void CommandGetKeysAndFlagsCommand(CommandContext& ctx, ArgList args) {
-  std::vector<int> keys;
-  const CommandSpec* spec = ResolveForGetKeys(ctx, args, &keys);
-  if (spec == nullptr) return;
-  std::vector<absl::string_view> flags = KeySpecFlags(*spec);
+  std::vector<KeyRef> keys;
+  if (ResolveForGetKeys(ctx, args, &keys) == nullptr) return;
   ctx.reply.ArrayHeader(keys.size());
-  for (int k : keys) {
+  for (const KeyRef& k : keys) {
     ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(args[2 + k]);
-    ctx.reply.SetHeader(flags.size());
-    for (absl::string_view f : flags) ctx.reply.Status(f);
+    ctx.reply.Bulk(args[2 + k.pos]);
+    WriteKeySpecFlags(ctx.reply, k.flags);
   }
 }
 

@@ -239,7 +239,7 @@ TEST_F(ServerFamilyTest, CommandInfoOfAContainerListsSubcommands) {
       "[], [], []], "
       "[config|set, (integer) -4, [admin, noscript, loading, stale], "
       "(integer) 0, (integer) 0, (integer) 0, [@admin, @slow, @dangerous], "
-      "[], [], []], "
+      "[request_policy:all_nodes, response_policy:all_succeeded], [], []], "
       "[config|resetstat, (integer) 2, [admin, noscript, loading, stale], "
       "(integer) 0, (integer) 0, (integer) 0, [@admin, @slow, @dangerous], "
       "[], [], []], "
@@ -263,10 +263,13 @@ TEST_F(ServerFamilyTest, CommandInfoFlagsAndNegativeLastKey) {
   Reply mset = h_.RunReply({"COMMAND", "INFO", "mset"});
   ASSERT_EQ(mset.elements.size(), 1u);
   EXPECT_EQ(RenderReply(mset.elements[0].elements[8]),
-            "[[flags, [RW, update], begin_search, [type, index, spec, "
+            "[[flags, [OW, update], begin_search, [type, index, spec, "
             "[index, (integer) 1]], find_keys, [type, range, spec, "
             "[lastkey, (integer) -1, keystep, (integer) 2, limit, "
             "(integer) 0]]]]");
+  // Command tips, as Redis 7.0 lists MSET's.
+  EXPECT_EQ(RenderReply(mset.elements[0].elements[7]),
+            "[request_policy:multi_shard, response_policy:all_succeeded]");
 }
 
 TEST_F(ServerFamilyTest, CommandWithoutArgumentsListsEveryCommand) {
@@ -355,13 +358,39 @@ TEST_F(ServerFamilyTest, CommandGetKeys) {
   EXPECT_EQ(h_.Run({"COMMAND", "GETKEYS", "get"}),
             "(error) ERR wrong number of arguments for 'command|getkeys' "
             "command");
+  // Redis tells "no keys" before a wrong argument count.
+  EXPECT_EQ(h_.Run({"COMMAND", "GETKEYS", "ping", "a", "b", "c"}),
+            "(error) ERR The command has no key arguments");
+  EXPECT_EQ(h_.Run({"COMMAND", "GETKEYS", "config", "help", "x"}),
+            "(error) ERR The command has no key arguments");
+}
+
+// A row Redis does not know gets one key spec derived from its
+// first/last/step and command flags.
+TEST(ServerFamilyKeySpecTest, UnknownCommandsGetADerivedKeySpec) {
+  CommandTable t;
+  CommandSpec row;
+  row.name = "twinkvonly";
+  row.arity = -2;
+  row.flags = kCmdWrite;
+  row.first_key = 1;
+  row.last_key = -1;
+  row.key_step = 1;
+  t.Add(row);
+  const CommandSpec* spec = t.Find("twinkvonly");
+  ASSERT_NE(spec, nullptr);
+  ASSERT_EQ(spec->key_specs.size(), 1u);
+  EXPECT_EQ(spec->key_specs[0].flags, kKeyRW | kKeyUpdate);
+  EXPECT_EQ(spec->key_specs[0].begin_index, 1);
+  EXPECT_EQ(spec->key_specs[0].lastkey, -1);
+  EXPECT_TRUE(spec->tips.empty());
 }
 
 TEST_F(ServerFamilyTest, CommandGetKeysAndFlags) {
   EXPECT_EQ(h_.Run({"COMMAND", "GETKEYSANDFLAGS", "get", "k"}),
             "[[k, [RO, access]]]");
   EXPECT_EQ(h_.Run({"COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1", "b", "2"}),
-            "[[a, [RW, update]], [b, [RW, update]]]");
+            "[[a, [OW, update]], [b, [OW, update]]]");
   EXPECT_EQ(h_.Run({"COMMAND", "GETKEYSANDFLAGS", "ping", "x"}),
             "(error) ERR The command has no key arguments");
 }
