@@ -1,7 +1,7 @@
 // twinkv-cluster: starts a cluster of the real server on loopback, for
 // trying the cluster modes by hand.
 //
-//   bazel run //cmd:twinkv-cluster -- --nodes=3 --port=7000 --mode=redirect
+//   bazel run //cmd:twinkv-cluster -- --nodes=3 --port=7000 --mode=proxy
 //
 // Runs one twinkv-server process per node (the binary next to this one)
 // on ports port, port+1, ..., all configured with the same member list,
@@ -33,8 +33,8 @@
 ABSL_FLAG(int, nodes, 3, "Number of nodes.");
 ABSL_FLAG(int, port, 7000, "Port of the first node; the others follow.");
 ABSL_FLAG(std::string, mode, "redirect",
-          "Cluster mode: redirect (Redis Cluster protocol). proxy is not "
-          "implemented yet.");
+          "Cluster mode: redirect (Redis Cluster protocol: clients follow "
+          "-MOVED, e.g. redis-cli -c) or proxy (any node serves any key)");
 
 namespace {
 
@@ -56,14 +56,13 @@ std::string ServerPath() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Starts a twinkv cluster on loopback: twinkv-cluster --nodes=3 "
-      "--port=7000 --mode=redirect [-- extra server options]");
+      "--port=7000 --mode=redirect|proxy [-- extra server options]");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   const int nodes = absl::GetFlag(FLAGS_nodes);
   const int port = absl::GetFlag(FLAGS_port);
   const std::string mode = absl::GetFlag(FLAGS_mode);
-  if (mode != "redirect") {
-    fprintf(stderr, "--mode=%s: only redirect is implemented so far\n",
-            mode.c_str());
+  if (mode != "redirect" && mode != "proxy") {
+    fprintf(stderr, "--mode=%s: must be redirect or proxy\n", mode.c_str());
     return 2;
   }
   if (nodes < 1 || nodes > 64 || port < 1 || port + nodes - 1 > 65535) {
@@ -106,8 +105,14 @@ int main(int argc, char** argv) {
     children.push_back(pid);
   }
   printf("twinkv cluster (%s mode): %s\n", mode.c_str(), member_list.c_str());
-  printf("try: redis-cli -c -p %d set foo bar; redis-cli -p %d cluster slots\n",
-         port, port);
+  if (mode == "proxy") {
+    printf("try: redis-cli -p %d set foo bar; redis-cli -p %d mget foo x\n",
+           port, port + nodes - 1);
+  } else {
+    printf("try: redis-cli -c -p %d set foo bar; redis-cli -p %d cluster "
+           "slots\n",
+           port, port);
+  }
   printf("Ctrl-C stops it.\n");
   fflush(stdout);
 

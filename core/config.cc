@@ -709,7 +709,7 @@ std::vector<ParamDef> BuildParams() {
   p.push_back(OtherInt("tls-port", 0, 0, 65535));
   // twinkv's own cluster (see Config::cluster_mode).
   p.push_back(EnumParam("cluster-mode", &Config::cluster_mode,
-                        {"no", "redirect"}, kImmutable));
+                        {"no", "redirect", "proxy"}, kImmutable));
   p.push_back(CustomParam("cluster-nodes", kImmutable | kMultiArg,
                           GetClusterNodes, SetClusterNodes));
   p.push_back(StringParam("cluster-self", &Config::cluster_self, kImmutable,

@@ -75,7 +75,9 @@ struct Config {
   // Cluster (issue 8; all immutable). cluster-mode: "no" (a standalone
   // server: CLUSTER answers "cluster support disabled") or "redirect"
   // (Redis Cluster's protocol: keys of slots owned by other members get
-  // -MOVED, see core/cluster_family.cc). cluster-nodes: every member,
+  // -MOVED, see core/cluster_family.cc) or "proxy" (any node serves any
+  // key, forwarding to its owner: core/cluster/router.h). cluster-nodes:
+  // every member,
   // this node included, as "host:port"; a node's id is that string, and
   // the slots are spread over the ids by core/cluster/slots.h. cluster-self:
   // this node's "host:port"; empty means "<first bind address>:<port>".

@@ -27,8 +27,9 @@ Engine::Engine(Runtime& runtime, Config config,
   watch_spec_ = commands_.Find("watch");
   quit_spec_ = commands_.Find("quit");
   reset_spec_ = commands_.Find("reset");
-  if (config_.cluster_mode == "redirect") {
+  if (config_.cluster_mode == "redirect" || config_.cluster_mode == "proxy") {
     cluster_ = std::make_unique<ClusterView>(config_);
+    proxy_mode_ = config_.cluster_mode == "proxy";
   }
   keyspace_.set_expiry_listener(
       [this](int db, absl::string_view key) { OnKeyExpired(db, key); });
@@ -159,9 +160,15 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   }
   // Redis's processCommand redirects here: after auth, before MULTI
   // queueing (so a redirected command dooms EXEC).
-  if (cluster_ != nullptr && !loading_ &&
-      !ClusterAllows(*spec, client, args, queueing, reply)) {
-    return;
+  if (cluster_ != nullptr && !loading_) {
+    if (proxy_mode_) {
+      if (router_ != nullptr &&
+          router_->Route(*spec, client, args, queueing, reply)) {
+        return;
+      }
+    } else if (!ClusterAllows(*spec, client, args, queueing, reply)) {
+      return;
+    }
   }
   if (pause_timer_ != 0 && client.sink != nullptr && !client.postponed &&
       (pause_all_ || (spec->flags & (kCmdWrite | kCmdMayReplicate)) != 0 ||
@@ -369,6 +376,7 @@ void Engine::SignalDbReady(int db) {
 }
 
 void Engine::UnblockClient(ClientState& client) {
+  if (router_ != nullptr) router_->ClientGone(client);
   if (client.postponed) {
     for (auto it = postponed_.begin(); it != postponed_.end(); ++it) {
       if (it->client == &client) {

@@ -122,6 +122,9 @@ struct ClientState {
   // (kept by PubSub; non-zero puts a RESP2 client in subscribed context).
   PushSink* push_sink = nullptr;
   size_t subscriptions = 0;
+  // Proxy mode: the connection is another node's (TWINKV.PEER); its
+  // commands run here, never routed again (core/cluster/router.h).
+  bool cluster_peer = false;
 
   // --- Connection administration (AUTH, CLIENT; core/client_family.cc). ---
 
@@ -186,6 +189,24 @@ class CommandLog {
   virtual absl::Status StartRewrite() = 0;
   // INFO's "# Persistence" fields, "name:value\r\n" each.
   virtual void AppendInfo(std::string* out) = 0;
+};
+
+// Proxy mode (cluster-mode proxy): decides for each command whether it
+// runs on this node (core/cluster/router.h implements it). The engine asks
+// after the arity and auth checks, before anything else (MULTI queueing,
+// pause, maxmemory, MISCONF: the node that runs the command checks those).
+class CommandRouter {
+ public:
+  virtual ~CommandRouter() = default;
+  // True if the router took the command: it either replied through
+  // `reply` already, or set client.blocked and will reply through
+  // client.sink (then OnUnblocked). False: run it here as usual. Never
+  // called while loading.
+  virtual bool Route(const CommandSpec& spec, ClientState& client,
+                     ArgList args, bool queueing, ReplyWriter& reply) = 0;
+  // `client` is going away: whatever the router does for it ends without a
+  // reply.
+  virtual void ClientGone(ClientState& client) = 0;
 };
 
 // What the process's memory looks like, as the server's owner measures it
@@ -458,6 +479,11 @@ class Engine {
   // EXEC checks its queue as a whole, as Redis's getNodeByQuery). SELECT
   // of a database other than 0, MOVE and SWAPDB are refused.
   const ClusterView* cluster() const { return cluster_.get(); }
+  // cluster-mode proxy: a cluster view, and commands go through the router
+  // (unset: they all run here).
+  bool proxy_mode() const { return proxy_mode_; }
+  void set_router(CommandRouter* router) { router_ = router; }
+  CommandRouter* router() const { return router_; }
 
   Runtime& runtime() { return runtime_; }
   Keyspace& keyspace() { return keyspace_; }
@@ -591,6 +617,8 @@ class Engine {
   bool ClusterRefuses(const CommandSpec& spec, ArgList args,
                       ReplyWriter& reply);
   std::unique_ptr<ClusterView> cluster_;
+  bool proxy_mode_ = false;
+  CommandRouter* router_ = nullptr;
 
   std::function<MemoryUsage()> memory_probe_;
   std::function<void()> shutdown_handler_;
@@ -622,6 +650,7 @@ void RegisterMultiFamily(CommandTable& table);   // MULTI EXEC WATCH ...
 void RegisterPubSubFamily(CommandTable& table);  // SUBSCRIBE PUBLISH ...
 void RegisterClientFamily(CommandTable& table);  // AUTH HELLO RESET CLIENT
 void RegisterClusterFamily(CommandTable& table);  // CLUSTER ASKING READONLY
+void RegisterPeerFamily(CommandTable& table);     // TWINKV.PEER
 
 }  // namespace twinkv
 

@@ -16,6 +16,7 @@ void RegisterAllFamilies(CommandTable& table) {
   RegisterPubSubFamily(table);
   RegisterClientFamily(table);
   RegisterClusterFamily(table);
+  RegisterPeerFamily(table);
 }
 
 }  // namespace twinkv

@@ -13,7 +13,9 @@ ServerNode::ServerNode(Runtime& runtime, Config config)
       server_(runtime, engine_) {}
 
 ServerNode::~ServerNode() {
-  // The engine must not keep a pointer to the destroyed log.
+  // The engine must not keep a pointer to the destroyed log. (Members go
+  // in reverse order: the server's connections before the router they
+  // may be waiting on, the router before the engine.)
   engine_.set_command_log(nullptr);
 }
 
@@ -25,11 +27,19 @@ absl::Status ServerNode::Start() {
       return s;
     }
   }
+  if (engine_.proxy_mode()) {
+    router_ = std::make_unique<ClusterRouter>(runtime_, engine_);
+  }
   return server_.Start();
 }
 
 void ServerNode::Shutdown(absl::AnyInvocable<void() &&> done) {
   server_.Shutdown([this, done = std::move(done)]() mutable {
+    if (router_ != nullptr) {
+      // Connections to peers close in the background; nothing waits on
+      // them once the clients are gone.
+      router_->Close([] {});
+    }
     if (aof_ != nullptr) {
       if (absl::Status s = aof_->Close(); !s.ok()) {
         runtime_.logger().Log(

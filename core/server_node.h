@@ -5,8 +5,9 @@
 // from the same config, so what the simulator proves is what ships.
 //
 // Start order: load the AOF (the data must be whole before any client sees
-// it), then listen. Shutdown order: stop taking commands and send the
-// replies already produced, then write and fsync what the AOF buffers.
+// it), then route (proxy mode), then listen. Shutdown order: stop taking
+// commands and send the replies already produced, close the connections
+// to the other nodes, then write and fsync what the AOF buffers.
 //
 // Single-threaded: everything on the runtime's loop.
 
@@ -18,6 +19,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "core/aof.h"
+#include "core/cluster/router.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/server.h"
@@ -41,11 +43,14 @@ class ServerNode {
   Engine& engine() { return engine_; }
   Server& server() { return server_; }
   Aof* aof() { return aof_.get(); }  // nullptr without appendonly
+  // nullptr unless cluster-mode is proxy.
+  ClusterRouter* router() { return router_.get(); }
 
  private:
   Runtime& runtime_;
   Engine engine_;
   std::unique_ptr<Aof> aof_;
+  std::unique_ptr<ClusterRouter> router_;
   Server server_;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -307,6 +308,24 @@ TEST_F(ClusterTest, KeysInSlot) {
             "(error) ERR Invalid slot or number of keys");
 }
 
+// As Redis 7.0.15's COMMAND INFO: the read-only subcommands are "stale"
+// (not "loading") and tell clients their output is nondeterministic.
+TEST_F(ClusterTest, CommandInfoOfClusterSubcommandsMatchesRedis) {
+  EXPECT_EQ(h_.Run({"COMMAND", "INFO", "cluster|slots"}),
+            "[[cluster|slots, (integer) 2, [stale], (integer) 0, "
+            "(integer) 0, (integer) 0, [@slow], [nondeterministic_output], "
+            "[], []]]");
+  EXPECT_EQ(h_.Run({"COMMAND", "INFO", "cluster|keyslot"}),
+            "[[cluster|keyslot, (integer) 3, [stale], (integer) 0, "
+            "(integer) 0, (integer) 0, [@slow], [], [], []]]");
+  for (absl::string_view sub : {"info", "myid", "nodes", "shards"}) {
+    const std::string info =
+        h_.Run({"COMMAND", "INFO", absl::StrCat("cluster|", sub)});
+    EXPECT_TRUE(absl::StrContains(info, "[stale]")) << info;
+    EXPECT_FALSE(absl::StrContains(info, "loading")) << info;
+  }
+}
+
 TEST(ClusterDisabledTest, ClusterCommandsAreRefused) {
   EngineHarness h(RegisterAllFamilies);
   EXPECT_EQ(h.engine().cluster(), nullptr);
@@ -336,7 +355,9 @@ TEST(ClusterConfigTest, Parameters) {
   EXPECT_EQ(config.cluster_nodes,
             (std::vector<std::string>{"127.0.0.1:7000", "127.0.0.1:7001"}));
   EXPECT_EQ(ClusterSelfId(config), "127.0.0.1:7001");
-  EXPECT_FALSE(table.Set("cluster-mode", {"proxy"}, false).ok());
+  EXPECT_FALSE(table.Set("cluster-mode", {"forward"}, false).ok());
+  EXPECT_TRUE(table.Set("cluster-mode", {"proxy"}, false).ok());
+  EXPECT_EQ(config.cluster_mode, "proxy");
   EXPECT_FALSE(table.Set("cluster-nodes", {"127.0.0.1"}, false).ok());
   EXPECT_FALSE(table.Set("cluster-nodes", {"h:0"}, false).ok());
   EXPECT_FALSE(table.Set("cluster-self", {"nope"}, false).ok());

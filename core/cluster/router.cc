@@ -1,0 +1,602 @@
+#include "core/cluster/router.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/cluster/slots.h"
+#include "core/command.h"
+#include "core/errors.h"
+#include "core/numbers.h"
+
+namespace twinkv {
+
+namespace {
+
+constexpr char kCrossNodeErr[] =
+    "CROSSSLOT Keys in request don't hash to the same slot";
+
+std::vector<std::string> Owned(ArgList args) {
+  return std::vector<std::string>(args.begin(), args.end());
+}
+
+// How long a blocking command may block (its timeout argument, seconds),
+// or a negative value if it cannot be read (the owner will say why).
+double BlockSeconds(const CommandSpec& spec, ArgList args) {
+  const absl::string_view name = spec.full_name;
+  absl::string_view arg;
+  if (name == "blmpop" || name == "bzmpop") {
+    arg = args[1];
+  } else {
+    arg = args.back();
+  }
+  double seconds = 0;
+  if (!absl::SimpleAtod(arg, &seconds) || seconds < 0) return -1;
+  return seconds;
+}
+
+}  // namespace
+
+// One routed command: its client (nullptr once the client is gone), the
+// replies of its parts, and how they combine into the client's reply.
+struct ClusterRouter::Op {
+  ClientState* client = nullptr;
+  int protocol = 2;
+  int outstanding = 0;
+  // Set while Route() is still sending parts: a part that completes then
+  // (the local one) must not finish the op under Route's feet.
+  bool in_route = true;
+  std::vector<Reply> parts;
+  absl::AnyInvocable<Reply(std::vector<Reply>&)> combine;
+  // A blocking command's own connection: closed if the client leaves, so
+  // the owner stops waiting (else it would pop data for nobody).
+  Client* dedicated = nullptr;
+};
+
+ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
+                             RouterOptions options)
+    : runtime_(runtime),
+      engine_(engine),
+      view_(*engine.cluster()),
+      options_(options) {
+  kinds_ = {
+      {"mget", Kind::kMget},         {"del", Kind::kSumKeys},
+      {"unlink", Kind::kSumKeys},    {"exists", Kind::kSumKeys},
+      {"touch", Kind::kSumKeys},     {"mset", Kind::kMset},
+      {"msetnx", Kind::kMset},       {"dbsize", Kind::kDbSize},
+      {"keys", Kind::kKeys},         {"flushdb", Kind::kFlush},
+      {"flushall", Kind::kFlush},    {"randomkey", Kind::kRandomKey},
+      {"scan", Kind::kScan},         {"publish", Kind::kPublish},
+  };
+  for (auto& pools : pools_) pools.resize(view_.slots.nodes().size());
+  local_client_.cluster_peer = true;
+  local_client_.id = 0;
+  engine_.set_router(this);
+}
+
+ClusterRouter::~ClusterRouter() {
+  engine_.set_router(nullptr);
+  for (auto& [client, op] : ops_) {
+    op->client = nullptr;
+    client->blocked = false;
+  }
+}
+
+void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
+  auto remaining = std::make_shared<int>(1);
+  auto shared_done =
+      std::make_shared<absl::AnyInvocable<void() &&>>(std::move(done));
+  auto one_done = [remaining, shared_done] {
+    if (--*remaining == 0) std::move (*shared_done)();
+  };
+  for (auto& pools : pools_) {
+    for (auto& pool : pools) {
+      if (pool == nullptr) continue;
+      ++*remaining;
+      pool->Close(one_done);
+    }
+  }
+  one_done();
+}
+
+ClusterRouter::Kind ClusterRouter::KindOf(const CommandSpec& spec) const {
+  auto it = kinds_.find(spec.full_name);
+  return it == kinds_.end() ? Kind::kDefault : it->second;
+}
+
+bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
+                          ArgList args, bool queueing, ReplyWriter& reply) {
+  const int self = view_.self;
+  const bool keyed = spec.first_key != 0 || spec.find_keys != nullptr;
+  if (client.cluster_peer) {
+    // Another node sent this: run it here if the keys are ours.
+    if (!keyed) return false;
+    for (int i : CommandKeyPositions(spec, args)) {
+      const int slot = KeySlot(args[i]);
+      const int owner = view_.slots.owner(slot);
+      if (owner != self) {
+        reply.Error(absl::StrCat("MOVED ", slot, " ", view_.hosts[owner], ":",
+                                 view_.ports[owner]));
+        return true;
+      }
+    }
+    return false;
+  }
+  // Internal clients (tests, the loader) cannot wait for a routed reply.
+  if (client.sink == nullptr) return false;
+
+  const Kind kind = KindOf(spec);
+  if (!keyed) {
+    if (kind == Kind::kDefault) return false;
+    if (queueing) {
+      // EXEC would run it on this node only.
+      client.txn->dirty_exec = true;
+      ++stats_.refused;
+      reply.Error(absl::StrCat("ERR ", spec.full_name,
+                               " inside MULTI would reach only this node: "
+                               "not supported in proxy mode"));
+      return true;
+    }
+    if (kind == Kind::kScan) {
+      Scan(client, args, reply);
+      return true;
+    }
+    Broadcast(kind, client, args);
+    return FinishIfDone(client, reply);
+  }
+
+  // Keyed: who owns the keys?
+  std::vector<int> positions;
+  int single_owner = -1;
+  bool several = false;
+  if (spec.find_keys == nullptr && spec.first_key == spec.last_key &&
+      spec.first_key > 0) {
+    if (static_cast<size_t>(spec.first_key) >= args.size()) return false;
+    single_owner = view_.slots.OwnerOfKey(args[spec.first_key]);
+  } else {
+    positions = CommandKeyPositions(spec, args);
+    for (int i : positions) {
+      const int owner = view_.slots.OwnerOfKey(args[i]);
+      if (single_owner == -1) {
+        single_owner = owner;
+      } else if (owner != single_owner) {
+        several = true;
+      }
+    }
+  }
+  if (single_owner == -1 || (!several && single_owner == self)) {
+    ++stats_.local;
+    return false;
+  }
+  if (queueing || spec.full_name == "watch") {
+    if (queueing) client.txn->dirty_exec = true;
+    ++stats_.refused;
+    reply.Error(
+        "ERR proxy mode runs MULTI/EXEC and WATCH on the keys of the node "
+        "the client is connected to only");
+    return true;
+  }
+  if (!several) {
+    Forward(spec, client, args, single_owner);
+    return true;
+  }
+  std::vector<int> owners;
+  owners.reserve(positions.size());
+  for (int i : positions) owners.push_back(view_.slots.OwnerOfKey(args[i]));
+  switch (kind) {
+    case Kind::kMget:
+      SplitMget(client, args, owners);
+      break;
+    case Kind::kSumKeys:
+      SplitSum(client, args, owners);
+      break;
+    case Kind::kMset:
+      if (spec.full_name == "msetnx") {
+        ++stats_.refused;
+        reply.Error(kCrossNodeErr);
+        return true;
+      }
+      SplitMset(client, args, owners);
+      break;
+    default:
+      ++stats_.refused;
+      reply.Error(kCrossNodeErr);
+      return true;
+  }
+  return FinishIfDone(client, reply);
+}
+
+void ClusterRouter::ClientGone(ClientState& client) {
+  auto it = ops_.find(&client);
+  if (it == ops_.end()) return;
+  Op* op = it->second;
+  op->client = nullptr;
+  ops_.erase(it);
+  client.blocked = false;
+  if (op->dedicated != nullptr) {
+    Client* dedicated = op->dedicated;
+    op->dedicated = nullptr;
+    dedicated->Close([] {});
+  }
+}
+
+std::shared_ptr<ClusterRouter::Op> ClusterRouter::StartOp(
+    ClientState& client, size_t parts,
+    absl::AnyInvocable<Reply(std::vector<Reply>&)> combine) {
+  auto op = std::make_shared<Op>();
+  op->client = &client;
+  op->protocol = client.protocol;
+  op->outstanding = static_cast<int>(parts);
+  op->parts.resize(parts);
+  op->combine = std::move(combine);
+  ops_[&client] = op.get();
+  client.blocked = true;
+  pending_route_ = op;
+  return op;
+}
+
+void ClusterRouter::PartDone(const std::shared_ptr<Op>& op, size_t index,
+                             Reply reply) {
+  op->parts[index] = std::move(reply);
+  if (--op->outstanding > 0 || op->in_route) return;
+  FinishOp(*op);
+}
+
+void ClusterRouter::FinishOp(Op& op) {
+  ClientState* client = op.client;
+  if (client == nullptr) return;  // gone: nothing to answer
+  ops_.erase(client);
+  op.client = nullptr;
+  Reply reply = op.combine(op.parts);
+  if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
+  client->blocked = false;
+  WriteReply(reply, client->sink->blocked_reply_writer());
+  client->sink->OnUnblocked();
+}
+
+bool ClusterRouter::FinishIfDone(ClientState& client, ReplyWriter& reply) {
+  std::shared_ptr<Op> op = std::move(pending_route_);
+  pending_route_.reset();
+  if (op == nullptr) return true;
+  op->in_route = false;
+  if (op->outstanding > 0) return true;  // answered later
+  // Every part ran here: answer now, as a local command would.
+  ops_.erase(&client);
+  op->client = nullptr;
+  client.blocked = false;
+  WriteReply(op->combine(op->parts), reply);
+  return true;
+}
+
+bool ClusterRouter::IsFailure(const Reply& reply) {
+  return absl::StartsWith(reply.str, "CLUSTERDOWN ") ||
+         absl::StartsWith(reply.str, "UNKNOWN ");
+}
+
+Pool& ClusterRouter::PoolFor(int node, int protocol) {
+  std::unique_ptr<Pool>& pool = pools_[protocol == 3 ? 1 : 0][node];
+  if (pool == nullptr) {
+    PoolOptions options;
+    options.client.address = Address{view_.hosts[node],
+                                     static_cast<uint16_t>(view_.ports[node])};
+    options.client.connect_timeout = options_.connect_timeout;
+    options.client.request_timeout = options_.request_timeout;
+    if (!engine_.config().requirepass.empty()) {
+      options.client.handshake.push_back(
+          {"AUTH", engine_.config().requirepass});
+    }
+    if (protocol == 3) options.client.handshake.push_back({"HELLO", "3"});
+    options.client.handshake.push_back({"TWINKV.PEER"});
+    options.max_connections = options_.max_connections;
+    options.max_idle = options_.max_connections;
+    options.borrow_timeout = options_.request_timeout;
+    pool = std::make_unique<Pool>(runtime_, std::move(options));
+  }
+  return *pool;
+}
+
+Reply ClusterRouter::RunHere(int protocol, ArgList args) {
+  local_out_.clear();
+  local_client_.protocol = protocol;
+  ReplyWriter writer(&local_out_, protocol);
+  engine_.Execute(local_client_, args, writer);
+  ReplyDecoder decoder;
+  Reply reply;
+  if (decoder.Decode(local_out_, &reply) != ReplyDecoder::kReply) {
+    return Reply::Error("ERR internal error: bad local reply");
+  }
+  return reply;
+}
+
+void ClusterRouter::SendTo(int node, int protocol,
+                           std::vector<std::string> args,
+                           absl::Duration timeout,
+                           std::shared_ptr<Op> dedicated_op,
+                           absl::AnyInvocable<void(Reply)> done) {
+  const bool dedicated = dedicated_op != nullptr;
+  if (node == view_.self) {
+    std::vector<absl::string_view> views(args.begin(), args.end());
+    done(RunHere(protocol, views));
+    return;
+  }
+  const std::string name =
+      absl::StrCat(view_.hosts[node], ":", view_.ports[node]);
+  std::weak_ptr<bool> alive = alive_;
+  PoolFor(node, protocol)
+      .Borrow()
+      .Then([alive, name, args = std::move(args), timeout, dedicated,
+             dedicated_op = std::move(dedicated_op),
+             done = std::move(done)](
+                absl::StatusOr<Lease> lease) mutable {
+        if (alive.expired()) return;
+        if (dedicated && lease.ok() && dedicated_op->client == nullptr) {
+          // The client left while we waited for a connection.
+          lease = absl::CancelledError("the client left");
+        }
+        if (!lease.ok()) {
+          done(Reply::Error(absl::StrCat("CLUSTERDOWN ", name,
+                                         " is unreachable: ",
+                                         lease.status().message())));
+          return;
+        }
+        Future<ReplyOrError> reply = (*lease)->Send(std::move(args), timeout);
+        std::optional<Lease> held;
+        if (dedicated) {
+          dedicated_op->dedicated = &lease->client();
+          held.emplace(std::move(*lease));
+        } else {
+          lease->Return();  // the client pipelines: others may send too
+        }
+        std::move(reply).Then(
+            [alive, name, held = std::move(held),
+             dedicated_op = std::move(dedicated_op),
+             done = std::move(done)](ReplyOrError r) mutable {
+              if (dedicated_op != nullptr) dedicated_op->dedicated = nullptr;
+              if (held.has_value() && !r.ok()) {
+                held->MarkBroken();  // a blocking command may still run
+              }
+              held.reset();
+              if (alive.expired()) return;
+              if (r.ok()) {
+                done(std::move(*r));
+              } else if (r.status().code() == absl::StatusCode::kCancelled ||
+                         r.status().code() ==
+                             absl::StatusCode::kResourceExhausted) {
+                done(Reply::Error(absl::StrCat("CLUSTERDOWN ", name,
+                                               " is unreachable: ",
+                                               r.status().message())));
+              } else {
+                done(Reply::Error(absl::StrCat(
+                    "UNKNOWN ", name, " did not answer: ",
+                    r.status().message())));
+              }
+            });
+      });
+}
+
+void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
+                            ArgList args, int node) {
+  ++stats_.forwarded;
+  absl::Duration timeout = options_.request_timeout;
+  bool dedicated = false;
+  if ((spec.flags & kCmdBlocking) != 0) {
+    const double seconds = BlockSeconds(spec, args);
+    dedicated = true;
+    if (seconds == 0) {
+      timeout = absl::Hours(24 * 365);
+    } else if (seconds > 0) {
+      timeout += absl::Seconds(seconds);
+    }
+  }
+  std::shared_ptr<Op> op =
+      StartOp(client, 1, [](std::vector<Reply>& parts) {
+        return std::move(parts[0]);
+      });
+  op->in_route = false;
+  pending_route_.reset();
+  SendTo(node, client.protocol, Owned(args), timeout,
+         dedicated ? op : nullptr,
+         [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+}
+
+namespace {
+
+// Groups argument positions by owner: per owner (in first-seen order),
+// the positions of its keys (or key/value pairs).
+struct Groups {
+  std::vector<int> nodes;
+  std::vector<std::vector<int>> positions;
+};
+
+Groups GroupByOwner(const std::vector<int>& owners, int first, int step) {
+  Groups g;
+  for (size_t i = 0; i < owners.size(); ++i) {
+    auto it = std::find(g.nodes.begin(), g.nodes.end(), owners[i]);
+    size_t index = it - g.nodes.begin();
+    if (it == g.nodes.end()) {
+      g.nodes.push_back(owners[i]);
+      g.positions.emplace_back();
+    }
+    g.positions[index].push_back(first + static_cast<int>(i) * step);
+  }
+  return g;
+}
+
+// The first error among `parts`, or nullptr.
+Reply* FirstError(std::vector<Reply>& parts) {
+  for (Reply& r : parts) {
+    if (r.is_error()) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void ClusterRouter::SplitMget(ClientState& client, ArgList args,
+                              const std::vector<int>& owners) {
+  ++stats_.split;
+  Groups g = GroupByOwner(owners, 1, 1);
+  auto positions = std::make_shared<std::vector<std::vector<int>>>(
+      g.positions);
+  const size_t n = args.size() - 1;
+  std::shared_ptr<Op> op = StartOp(
+      client, g.nodes.size(),
+      [positions, n](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        std::vector<Reply> out(n);
+        for (size_t p = 0; p < parts.size(); ++p) {
+          const auto& pos = (*positions)[p];
+          if (parts[p].type != Reply::Type::kArray ||
+              parts[p].elements.size() != pos.size()) {
+            return Reply::Error("ERR internal error: bad MGET part");
+          }
+          for (size_t j = 0; j < pos.size(); ++j) {
+            out[pos[j] - 1] = std::move(parts[p].elements[j]);
+          }
+        }
+        return Reply::Array(std::move(out));
+      });
+  for (size_t p = 0; p < g.nodes.size(); ++p) {
+    std::vector<std::string> sub{"MGET"};
+    for (int i : g.positions[p]) sub.emplace_back(args[i]);
+    SendTo(g.nodes[p], client.protocol, std::move(sub),
+           options_.request_timeout, nullptr,
+           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
+  }
+}
+
+void ClusterRouter::SplitSum(ClientState& client, ArgList args,
+                             const std::vector<int>& owners) {
+  ++stats_.split;
+  Groups g = GroupByOwner(owners, 1, 1);
+  std::shared_ptr<Op> op =
+      StartOp(client, g.nodes.size(), [](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        int64_t sum = 0;
+        for (const Reply& r : parts) sum += r.integer;
+        return Reply::Integer(sum);
+      });
+  const std::string name(args[0]);
+  for (size_t p = 0; p < g.nodes.size(); ++p) {
+    std::vector<std::string> sub{name};
+    for (int i : g.positions[p]) sub.emplace_back(args[i]);
+    SendTo(g.nodes[p], client.protocol, std::move(sub),
+           options_.request_timeout, nullptr,
+           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
+  }
+}
+
+void ClusterRouter::SplitMset(ClientState& client, ArgList args,
+                              const std::vector<int>& owners) {
+  ++stats_.split;
+  Groups g = GroupByOwner(owners, 1, 2);
+  std::shared_ptr<Op> op =
+      StartOp(client, g.nodes.size(), [](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        return Reply::Status("OK");
+      });
+  for (size_t p = 0; p < g.nodes.size(); ++p) {
+    std::vector<std::string> sub{"MSET"};
+    for (int i : g.positions[p]) {
+      sub.emplace_back(args[i]);
+      sub.emplace_back(args[i + 1]);
+    }
+    SendTo(g.nodes[p], client.protocol, std::move(sub),
+           options_.request_timeout, nullptr,
+           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
+  }
+}
+
+void ClusterRouter::Broadcast(Kind kind, ClientState& client, ArgList args) {
+  ++stats_.broadcast;
+  const size_t n = view_.slots.nodes().size();
+  absl::AnyInvocable<Reply(std::vector<Reply>&)> combine;
+  switch (kind) {
+    case Kind::kDbSize:
+    case Kind::kPublish:
+      combine = [](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        int64_t sum = 0;
+        for (const Reply& r : parts) sum += r.integer;
+        return Reply::Integer(sum);
+      };
+      break;
+    case Kind::kKeys:
+      combine = [](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        std::vector<Reply> all;
+        for (Reply& r : parts) {
+          for (Reply& k : r.elements) all.push_back(std::move(k));
+        }
+        return Reply::Array(std::move(all));
+      };
+      break;
+    case Kind::kFlush:
+      combine = [](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        return std::move(parts[0]);
+      };
+      break;
+    case Kind::kRandomKey:
+      combine = [this](std::vector<Reply>& parts) {
+        if (Reply* e = FirstError(parts)) return std::move(*e);
+        std::vector<Reply*> found;
+        for (Reply& r : parts) {
+          if (r.type == Reply::Type::kBulk) found.push_back(&r);
+        }
+        if (found.empty()) return Reply::Null();
+        return std::move(*found[runtime_.random().Uniform(found.size())]);
+      };
+      break;
+    default:
+      combine = [](std::vector<Reply>& parts) {
+        return Reply::Error("ERR internal error: not a broadcast");
+      };
+  }
+  std::shared_ptr<Op> op = StartOp(client, n, std::move(combine));
+  for (size_t node = 0; node < n; ++node) {
+    SendTo(static_cast<int>(node), client.protocol, Owned(args),
+           options_.request_timeout, nullptr,
+           [this, op, node](Reply r) { PartDone(op, node, std::move(r)); });
+  }
+}
+
+void ClusterRouter::Scan(ClientState& client, ArgList args,
+                         ReplyWriter& reply) {
+  uint64_t cursor = 0;
+  if (!absl::SimpleAtoi(args[1], &cursor)) {
+    reply.Error("ERR invalid cursor");
+    return;
+  }
+  ++stats_.broadcast;
+  const uint64_t n = view_.slots.nodes().size();
+  const int node = static_cast<int>(cursor % n);
+  std::vector<std::string> sub = Owned(args);
+  sub[1] = absl::StrCat(cursor / n);
+  std::shared_ptr<Op> op = StartOp(
+      client, 1, [n, node](std::vector<Reply>& parts) {
+        Reply& r = parts[0];
+        if (r.is_error()) return std::move(r);
+        uint64_t next = 0;
+        if (r.type != Reply::Type::kArray || r.elements.size() != 2 ||
+            !absl::SimpleAtoi(r.elements[0].str, &next)) {
+          return Reply::Error("ERR internal error: bad SCAN part");
+        }
+        uint64_t cursor_out = 0;
+        if (next != 0) {
+          cursor_out = next * n + static_cast<uint64_t>(node);
+        } else if (static_cast<uint64_t>(node) + 1 < n) {
+          cursor_out = static_cast<uint64_t>(node) + 1;  // next node, from 0
+        }
+        r.elements[0] = Reply::Bulk(absl::StrCat(cursor_out));
+        return std::move(r);
+      });
+  SendTo(node, client.protocol, std::move(sub), options_.request_timeout,
+         nullptr, [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+  FinishIfDone(client, reply);
+}
+
+}  // namespace twinkv

@@ -1,0 +1,403 @@
+// Proxy mode (core/cluster/router.h) on three real ServerNodes in the
+// simulator: a client that knows nothing of clusters talks to one node and
+// reaches every key.
+
+#include "core/cluster/router.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/client/client.h"
+#include "core/cluster/slots.h"
+#include "core/config.h"
+#include "core/server_node.h"
+#include "gtest/gtest.h"
+#include "sim/world.h"
+
+namespace twinkv {
+namespace {
+
+using sim::CrashKind;
+using sim::Node;
+using sim::Process;
+using sim::World;
+
+constexpr uint16_t kPort = 6379;
+const char* const kIps[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+
+std::vector<std::string> Members() {
+  std::vector<std::string> ids;
+  for (const char* ip : kIps) ids.push_back(absl::StrCat(ip, ":", kPort));
+  return ids;
+}
+
+class ServerProcess final : public Process {
+ public:
+  ServerProcess(Node& node, int index) : server_(node, MakeConfig(index)) {
+    absl::Status status = server_.Start();
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  ServerNode& server() { return server_; }
+
+ private:
+  static Config MakeConfig(int index) {
+    Config config;
+    config.bind = {"0.0.0.0"};
+    config.protected_mode = false;
+    config.port = kPort;
+    config.cluster_mode = "proxy";
+    config.cluster_nodes = Members();
+    config.cluster_self = Members()[index];
+    return config;
+  }
+  ServerNode server_;
+};
+
+// One reply (or failure) with the time it came.
+struct Outcome {
+  bool done = false;
+  ReplyOrError result = absl::InternalError("not completed");
+};
+
+// A raw connection that sends bytes and collects whatever comes back
+// (pub/sub messages are not replies to requests).
+class RawConn {
+ public:
+  RawConn(Node& from, const char* ip) {
+    from.network().Connect(Address{ip, kPort}, absl::Seconds(1),
+                           [this](NetError e, std::unique_ptr<Stream> s) {
+                             ASSERT_EQ(e, NetError::kOk);
+                             stream_ = std::move(s);
+                             Read();
+                           });
+  }
+  void Send(const std::string& bytes) {
+    sending_ = bytes;
+    stream_->Write(sending_, [](NetError) {});
+  }
+  bool connected() const { return stream_ != nullptr; }
+  std::string in;
+
+ private:
+  void Read() {
+    stream_->Read(absl::MakeSpan(buf_, sizeof(buf_)),
+                  [this](NetError e, size_t n) {
+                    if (e != NetError::kOk) return;
+                    in.append(buf_, n);
+                    Read();
+                  });
+  }
+  std::unique_ptr<Stream> stream_;
+  std::string sending_;
+  char buf_[4096];
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() : world_(7, Options()), map_(Members()) {
+    for (int i = 0; i < 3; ++i) {
+      Node& node = world_.AddNode(absl::StrCat("n", i), kIps[i]);
+      node.SetBoot([i](Node& n) -> std::unique_ptr<Process> {
+        return std::make_unique<ServerProcess>(n, i);
+      });
+      node.Boot();
+      nodes_.push_back(&node);
+    }
+    client_node_ = &world_.AddNode("client", "10.0.0.9");
+    // Keys by owner (an index into kIps: map_.nodes() is sorted as they are).
+    for (int i = 0; keys_[0].size() < 8 || keys_[1].size() < 8 ||
+                    keys_[2].size() < 8;
+         ++i) {
+      std::string key = absl::StrCat("key:", i);
+      keys_[map_.OwnerOfKey(key)].push_back(key);
+    }
+  }
+
+  static sim::WorldOptions Options() {
+    sim::WorldOptions options;
+    options.keep_logs = false;
+    return options;
+  }
+
+  ServerNode& server(int i) {
+    return nodes_[i]->process_as<ServerProcess>()->server();
+  }
+
+  std::unique_ptr<Client> Connect(int node) {
+    ClientOptions options;
+    options.address = Address{kIps[node], kPort};
+    // Longer than a forward's own timeout, so the node's answer comes.
+    options.request_timeout = absl::Seconds(60);
+    return std::make_unique<Client>(*client_node_, options);
+  }
+
+  // Sends and runs the world until the reply (or failure) comes.
+  ReplyOrError Call(Client& c, std::vector<std::string> args,
+                    absl::Duration limit = absl::Seconds(30)) {
+    Outcome out;
+    c.Send(std::move(args)).Then([&out](ReplyOrError r) {
+      out.done = true;
+      out.result = std::move(r);
+    });
+    EXPECT_TRUE(world_.RunUntil([&] { return out.done; }, limit));
+    return out.result;
+  }
+  Reply Must(Client& c, std::vector<std::string> args) {
+    ReplyOrError r = Call(c, args);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : Reply::Error("client failure");
+  }
+  // Whether node `i` holds `key` in its own keyspace.
+  bool Holds(int i, const std::string& key) {
+    return server(i).engine().keyspace().db(0).Exists(
+        key, server(i).engine().NowMs());
+  }
+
+  World world_;
+  SlotMap map_;
+  std::vector<Node*> nodes_;
+  Node* client_node_ = nullptr;
+  std::vector<std::string> keys_[3];
+};
+
+TEST_F(RouterTest, SingleKeyCommandsReachTheOwnerFromAnyNode) {
+  auto c0 = Connect(0);
+  auto c2 = Connect(2);
+  for (int owner = 0; owner < 3; ++owner) {
+    const std::string& key = keys_[owner][0];
+    EXPECT_EQ(Must(*c0, {"SET", key, "v"}), Reply::Status("OK"));
+    EXPECT_EQ(Must(*c2, {"GET", key}), Reply::Bulk("v"));
+    EXPECT_EQ(Must(*c2, {"APPEND", key, "w"}), Reply::Integer(2));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(Holds(i, key), i == owner) << key;
+  }
+  // Errors of the owner come back as they are.
+  EXPECT_EQ(Must(*c0, {"LPUSH", keys_[1][0], "x"}).str,
+            "WRONGTYPE Operation against a key holding the wrong kind of "
+            "value");
+  EXPECT_EQ(Must(*c0, {"GET", keys_[2][5]}), Reply::Null());
+  const RouterStats& stats = server(0).router()->stats();
+  EXPECT_GE(stats.forwarded, 4u);
+  EXPECT_GE(stats.local, 1u);
+}
+
+TEST_F(RouterTest, MultiKeyCommandsAreSplitAndGatheredInOrder) {
+  auto c = Connect(1);
+  std::vector<std::string> mset{"MSET"};
+  std::vector<std::string> mget{"MGET"};
+  std::vector<Reply> expected;
+  for (int i = 0; i < 4; ++i) {
+    for (int owner : {2, 0, 1}) {
+      const std::string& key = keys_[owner][i];
+      mset.push_back(key);
+      mset.push_back(absl::StrCat("v", owner, i));
+      mget.push_back(key);
+      expected.push_back(Reply::Bulk(absl::StrCat("v", owner, i)));
+    }
+    mget.push_back(keys_[i % 3][7]);  // missing
+    expected.push_back(Reply::Null());
+  }
+  EXPECT_EQ(Must(*c, mset), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, mget), Reply::Array(expected));
+  EXPECT_TRUE(Holds(2, keys_[2][0]));
+  EXPECT_TRUE(Holds(0, keys_[0][3]));
+
+  // EXISTS counts repeats; DEL counts what it removed.
+  EXPECT_EQ(Must(*c, {"EXISTS", keys_[0][0], keys_[1][0], keys_[0][0],
+                      keys_[2][7]}),
+            Reply::Integer(3));
+  EXPECT_EQ(Must(*c, {"DEL", keys_[0][0], keys_[1][0], keys_[2][0],
+                      keys_[2][7], keys_[1][0]}),
+            Reply::Integer(3));
+  EXPECT_EQ(Must(*c, {"EXISTS", keys_[0][0], keys_[1][0], keys_[2][0]}),
+            Reply::Integer(0));
+  EXPECT_GE(server(1).router()->stats().split, 4u);
+}
+
+TEST_F(RouterTest, WholeKeyspaceCommandsAreBroadcast) {
+  auto c = Connect(0);
+  std::set<std::string> all;
+  for (int owner = 0; owner < 3; ++owner) {
+    for (int i = 0; i < 5; ++i) {
+      Must(*c, {"SET", keys_[owner][i], "x"});
+      all.insert(keys_[owner][i]);
+    }
+  }
+  EXPECT_EQ(Must(*c, {"DBSIZE"}), Reply::Integer(15));
+  Reply keys = Must(*c, {"KEYS", "key:*"});
+  std::set<std::string> got;
+  for (const Reply& k : keys.elements) got.insert(k.str);
+  EXPECT_EQ(got, all);
+  EXPECT_EQ(keys.elements.size(), 15u);
+
+  // SCAN walks every node, each key once.
+  std::multiset<std::string> scanned;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    Reply r = Must(*c, {"SCAN", cursor, "COUNT", "3"});
+    ASSERT_EQ(r.type, Reply::Type::kArray) << r.DebugString();
+    cursor = r.elements[0].str;
+    for (const Reply& k : r.elements[1].elements) scanned.insert(k.str);
+    ASSERT_LT(++calls, 100);
+  } while (cursor != "0");
+  EXPECT_EQ(std::set<std::string>(scanned.begin(), scanned.end()), all);
+  EXPECT_EQ(scanned.size(), 15u);
+  EXPECT_EQ(Must(*c, {"SCAN", "x"}), Reply::Error("ERR invalid cursor"));
+
+  Reply random = Must(*c, {"RANDOMKEY"});
+  EXPECT_TRUE(all.count(random.str)) << random.DebugString();
+
+  EXPECT_EQ(Must(*c, {"FLUSHALL"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"DBSIZE"}), Reply::Integer(0));
+  EXPECT_EQ(Must(*c, {"RANDOMKEY"}), Reply::Null());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(server(i).engine().keyspace().db(0).size(), 0u);
+  }
+}
+
+TEST_F(RouterTest, PublishReachesSubscribersOfEveryNode) {
+  RawConn sub1(*client_node_, kIps[1]);
+  RawConn sub2(*client_node_, kIps[2]);
+  ASSERT_TRUE(world_.RunUntil(
+      [&] { return sub1.connected() && sub2.connected(); },
+      absl::Seconds(5)));
+  sub1.Send("SUBSCRIBE news\r\n");
+  sub2.Send("PSUBSCRIBE n*\r\n");
+  world_.RunFor(absl::Milliseconds(50));
+  auto c = Connect(0);
+  EXPECT_EQ(Must(*c, {"PUBLISH", "news", "hello"}), Reply::Integer(2));
+  world_.RunFor(absl::Milliseconds(50));
+  EXPECT_TRUE(absl::StrContains(sub1.in, "$7\r\nmessage\r\n$4\r\nnews\r\n"
+                                         "$5\r\nhello\r\n"))
+      << sub1.in;
+  EXPECT_TRUE(absl::StrContains(sub2.in, "$8\r\npmessage\r\n$2\r\nn*\r\n"
+                                         "$4\r\nnews\r\n$5\r\nhello\r\n"))
+      << sub2.in;
+  EXPECT_EQ(Must(*c, {"PUBLISH", "other", "x"}), Reply::Integer(0));
+}
+
+TEST_F(RouterTest, TransactionsAndOtherMultiKeyCommandsStayOnOneNode) {
+  auto c = Connect(0);
+  // Keys of this node: MULTI works as usual.
+  EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"SET", keys_[0][0], "1"}), Reply::Status("QUEUED"));
+  EXPECT_EQ(Must(*c, {"INCR", keys_[0][0]}), Reply::Status("QUEUED"));
+  EXPECT_EQ(Must(*c, {"EXEC"}),
+            Reply::Array({Reply::Status("OK"), Reply::Integer(2)}));
+  // A key of another node dooms the transaction.
+  EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
+  Reply refused = Must(*c, {"SET", keys_[1][0], "1"});
+  EXPECT_TRUE(refused.is_error());
+  EXPECT_TRUE(absl::StartsWith(Must(*c, {"EXEC"}).str, "EXECABORT"));
+  EXPECT_FALSE(Holds(1, keys_[1][0]));
+  EXPECT_TRUE(Must(*c, {"WATCH", keys_[2][0]}).is_error());
+  // Same-node multi-key commands are forwarded whole; spanning nodes is
+  // refused.
+  Must(*c, {"SADD", "{t}a", "1", "2"});
+  Must(*c, {"SADD", "{t}b", "2", "3"});
+  EXPECT_EQ(Must(*c, {"SINTERSTORE", "{t}c", "{t}a", "{t}b"}),
+            Reply::Integer(1));
+  EXPECT_EQ(Must(*c, {"SUNIONSTORE", keys_[0][1], keys_[1][1], keys_[2][1]}),
+            Reply::Error(
+                "CROSSSLOT Keys in request don't hash to the same slot"));
+  // DBSIZE inside MULTI would only count this node.
+  EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
+  EXPECT_TRUE(Must(*c, {"DBSIZE"}).is_error());
+  EXPECT_EQ(Must(*c, {"DISCARD"}), Reply::Status("OK"));
+}
+
+TEST_F(RouterTest, Resp3ClientsGetResp3Replies) {
+  auto c = Connect(0);
+  Must(*c, {"HELLO", "3"});
+  Must(*c, {"HSET", keys_[1][0], "f", "v"});
+  Reply map = Must(*c, {"HGETALL", keys_[1][0]});
+  EXPECT_EQ(map.type, Reply::Type::kMap) << map.DebugString();
+  EXPECT_EQ(map, Reply::Map({Reply::Bulk("f"), Reply::Bulk("v")}));
+  Reply nil = Must(*c, {"GET", keys_[2][0]});
+  EXPECT_EQ(nil.type, Reply::Type::kNull);
+  // Gathered replies too.
+  Reply both = Must(*c, {"MGET", keys_[2][0], keys_[0][0]});
+  EXPECT_EQ(both, Reply::Array({Reply::Null(), Reply::Null()}));
+}
+
+TEST_F(RouterTest, BlockingCommandsWaitOnTheOwner) {
+  auto waiter = Connect(0);
+  auto pusher = Connect(2);
+  const std::string& list = keys_[1][0];
+  Outcome popped;
+  waiter->Send({"BLPOP", list, "0"}).Then([&](ReplyOrError r) {
+    popped.done = true;
+    popped.result = std::move(r);
+  });
+  world_.RunFor(absl::Seconds(7));  // longer than a forward's timeout
+  EXPECT_FALSE(popped.done);
+  EXPECT_EQ(Must(*pusher, {"RPUSH", list, "a", "b"}), Reply::Integer(2));
+  ASSERT_TRUE(world_.RunUntil([&] { return popped.done; }, absl::Seconds(5)));
+  ASSERT_TRUE(popped.result.ok()) << popped.result.status();
+  EXPECT_EQ(*popped.result,
+            Reply::Array({Reply::Bulk(list), Reply::Bulk("a")}));
+  // A timeout comes back as the owner's null array.
+  Reply timed_out = Must(*waiter, {"BLPOP", keys_[2][3], "0.2"});
+  EXPECT_EQ(timed_out.type, Reply::Type::kNull);
+  EXPECT_TRUE(timed_out.null_array);
+}
+
+TEST_F(RouterTest, ClientLeavingWhileBlockedLosesNoData) {
+  const std::string& list = keys_[1][0];
+  {
+    auto waiter = Connect(0);
+    waiter->Send({"BLPOP", list, "0"});
+    world_.RunFor(absl::Milliseconds(100));
+  }  // disconnects
+  world_.RunFor(absl::Seconds(3));
+  auto c = Connect(2);
+  EXPECT_EQ(Must(*c, {"RPUSH", list, "kept"}), Reply::Integer(1));
+  world_.RunFor(absl::Milliseconds(100));
+  EXPECT_EQ(Must(*c, {"LRANGE", list, "0", "-1"}),
+            Reply::Array({Reply::Bulk("kept")}));
+}
+
+TEST_F(RouterTest, UnreachableOwnerIsReportedAndOthersStillServe) {
+  auto c = Connect(0);
+  Must(*c, {"SET", keys_[1][0], "v"});  // the pool has a connection now
+  nodes_[1]->Crash(CrashKind::kPowerCut);
+  ReplyOrError r = Call(*c, {"GET", keys_[1][0]});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->is_error());
+  EXPECT_TRUE(absl::StartsWith(r->str, "UNKNOWN 10.0.0.2:6379") ||
+              absl::StartsWith(r->str, "CLUSTERDOWN 10.0.0.2:6379"))
+      << r->str;
+  EXPECT_EQ(Must(*c, {"SET", keys_[2][0], "w"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"GET", keys_[0][0]}), Reply::Null());
+  // A split command reports the failed part.
+  Reply mget = Must(*c, {"MGET", keys_[2][0], keys_[1][0]});
+  EXPECT_TRUE(mget.is_error()) << mget.DebugString();
+  EXPECT_GE(server(0).router()->stats().failed, 2u);
+  // Back up (without an AOF: empty), it serves again.
+  nodes_[1]->Boot();
+  ASSERT_TRUE(world_.RunUntil(
+      [&] {
+        ReplyOrError g = Call(*c, {"GET", keys_[1][0]});
+        return g.ok() && !g->is_error();
+      },
+      absl::Seconds(30)));
+}
+
+TEST_F(RouterTest, PeersRunCommandsHereOrSayMoved) {
+  auto c = Connect(0);
+  EXPECT_EQ(Must(*c, {"TWINKV.PEER"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"SET", keys_[0][0], "v"}), Reply::Status("OK"));
+  const int slot = KeySlot(keys_[2][0]);
+  EXPECT_EQ(Must(*c, {"GET", keys_[2][0]}),
+            Reply::Error(absl::StrCat("MOVED ", slot, " 10.0.0.3:6379")));
+  EXPECT_EQ(Must(*c, {"DBSIZE"}), Reply::Integer(1));  // this node only
+}
+
+}  // namespace
+}  // namespace twinkv
