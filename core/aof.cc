@@ -681,6 +681,11 @@ absl::Status Aof::StartRewriteImpl() {
   if (!temp.ok()) return temp.status();
   rw->temp = *std::move(temp);
   rw->started = runtime_.clock().Monotonic();
+  // State outside the keyspace that must survive (cross-node transactions
+  // in flight), as it is now: later changes go to the new incr file.
+  if (CommandRouter* router = engine_.router()) {
+    router->AppendDurableState(&rw->buffer);
+  }
   rewrite_ = std::move(rw);
   ++rewrite_generation_;
   for (int i = 0; i < engine_.keyspace().size(); ++i) {

@@ -207,6 +207,12 @@ class CommandRouter {
   // `client` is going away: whatever the router does for it ends without a
   // reply.
   virtual void ClientGone(ClientState& client) = 0;
+  // Runs one of the TWINKV.* commands nodes send each other (also while
+  // loading: the AOF replays the durable ones).
+  virtual void RunPeerCommand(CommandContext& ctx, ArgList args) = 0;
+  // Appends, as RESP commands, the records an AOF rewrite's base must hold
+  // so that replaying it restores the router's durable state.
+  virtual void AppendDurableState(std::string* out) = 0;
 };
 
 // What the process's memory looks like, as the server's owner measures it

@@ -5,6 +5,9 @@
 // TWINKV.PEER: the connection belongs to another node of the cluster: its
 // commands run on this node and are never routed again. Needs cluster-mode
 // proxy, and authentication like any command.
+//
+// TWINKV.PREPARE COMMIT ABORT STATUS DECIDE FORGET: the two-phase commit
+// of cross-node MSET, MSETNX and MGET (core/cluster/router.h).
 
 #include "core/engine.h"
 #include "core/family_util.h"
@@ -22,9 +25,39 @@ void PeerCommand(CommandContext& ctx, ArgList args) {
   ctx.reply.Ok();
 }
 
+// The transaction commands live with the router's state.
+void TxCommand(CommandContext& ctx, ArgList args) {
+  CommandRouter* router = ctx.engine.router();
+  if (router == nullptr) {
+    ctx.reply.Error("ERR cross-node transactions need cluster-mode proxy");
+    return;
+  }
+  router->RunPeerCommand(ctx, args);
+}
+
 }  // namespace
 
 void RegisterPeerFamily(CommandTable& table) {
+  constexpr uint32_t kTxFlags =
+      kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdSkipSlowlog;
+  struct Row {
+    const char* name;
+    int arity;
+    const char* summary;
+  };
+  const Row kRows[] = {
+      {"twinkv.prepare", -5, "Locks keys for a cross-node transaction"},
+      {"twinkv.commit", 2, "Commits a prepared cross-node transaction"},
+      {"twinkv.abort", 2, "Rolls back a prepared cross-node transaction"},
+      {"twinkv.status", 2, "Asks a coordinator for a transaction's outcome"},
+      {"twinkv.decide", -2, "A coordinator's logged commit decision"},
+      {"twinkv.forget", 2, "Ends a logged transaction"},
+  };
+  for (const Row& row : kRows) {
+    table.Add(MakeRow(row.name, row.arity, kTxFlags, 0, 0, 0, TxCommand,
+                      row.summary, "7.0.0", "cluster", "O(N)",
+                      {"@slow", "@admin", "@dangerous"}));
+  }
   table.Add(MakeRow("twinkv.peer", 1,
                     kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, 0, 0,
                     0, PeerCommand,

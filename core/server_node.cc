@@ -20,15 +20,16 @@ ServerNode::~ServerNode() {
 }
 
 absl::Status ServerNode::Start() {
+  // The router first: the AOF may hold its transactions' records.
+  if (engine_.proxy_mode()) {
+    router_ = std::make_unique<ClusterRouter>(runtime_, engine_);
+  }
   if (engine_.config().appendonly) {
     aof_ = std::make_unique<Aof>(runtime_, engine_);
     if (absl::Status s = aof_->Open(); !s.ok()) {
       aof_.reset();
       return s;
     }
-  }
-  if (engine_.proxy_mode()) {
-    router_ = std::make_unique<ClusterRouter>(runtime_, engine_);
   }
   return server_.Start();
 }

@@ -19,6 +19,9 @@ constexpr size_t kCompactInput = 64 * 1024;
 // A command as a RESP array of bulk strings, as clients send it. (The AOF
 // has the same encoder, but depending on //core:aof would pull the engine
 // into every client.)
+constexpr absl::string_view kNotSentTimeout =
+    "request timed out before it was sent";
+
 std::string EncodeCommand(const std::vector<std::string>& args) {
   size_t size = 16;
   for (const std::string& a : args) size += a.size() + 16;
@@ -143,7 +146,7 @@ struct Client::Impl {
       queued_bytes -= req->bytes.size();
       std::string().swap(req->bytes);
       Complete(*req, absl::DeadlineExceededError(
-                         "request timed out before it was sent"));
+                         kNotSentTimeout));
     }
     MaybeFinishClose();
   }
@@ -578,5 +581,17 @@ size_t Client::pending() const { return impl_->pending_count; }
 const ClientStats& Client::stats() const { return impl_->stats; }
 
 const ClientOptions& Client::options() const { return impl_->options; }
+
+bool NeverSent(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    case absl::StatusCode::kDeadlineExceeded:
+      return status.message() == kNotSentTimeout;
+    default:
+      return false;
+  }
+}
 
 }  // namespace twinkv

@@ -95,6 +95,11 @@ struct ClientStats {
 
 using ReplyOrError = absl::StatusOr<Reply>;
 
+// Whether a failed request certainly never reached the server (so it did
+// not run): cancelled, refused by a full queue, or timed out before it was
+// written. Other failures (kUnknown, a timeout after writing) may have run.
+bool NeverSent(const absl::Status& status);
+
 class Client {
  public:
   enum class State { kConnecting, kConnected, kBackoff, kClosing, kClosed };

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/cluster/router_internal.h"
 #include "core/cluster/slots.h"
 #include "core/command.h"
 #include "core/errors.h"
@@ -18,6 +19,8 @@ namespace {
 
 constexpr char kCrossNodeErr[] =
     "CROSSSLOT Keys in request don't hash to the same slot";
+constexpr absl::string_view kLockedErr =
+    "TRYAGAIN Key locked by a cross-node transaction";
 
 std::vector<std::string> Owned(ArgList args) {
   return std::vector<std::string>(args.begin(), args.end());
@@ -40,21 +43,6 @@ double BlockSeconds(const CommandSpec& spec, ArgList args) {
 
 }  // namespace
 
-// One routed command: its client (nullptr once the client is gone), the
-// replies of its parts, and how they combine into the client's reply.
-struct ClusterRouter::Op {
-  ClientState* client = nullptr;
-  int protocol = 2;
-  int outstanding = 0;
-  // Set while Route() is still sending parts: a part that completes then
-  // (the local one) must not finish the op under Route's feet.
-  bool in_route = true;
-  std::vector<Reply> parts;
-  absl::AnyInvocable<Reply(std::vector<Reply>&)> combine;
-  // A blocking command's own connection: closed if the client leaves, so
-  // the owner stops waiting (else it would pop data for nobody).
-  Client* dedicated = nullptr;
-};
 
 ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
                              RouterOptions options)
@@ -74,6 +62,10 @@ ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
   for (auto& pools : pools_) pools.resize(view_.slots.nodes().size());
   local_client_.cluster_peer = true;
   local_client_.id = 0;
+  self_id_ = view_.slots.nodes()[view_.self];
+  // Transaction ids must not repeat across restarts: a STATUS query about
+  // an earlier life's transaction must not find a new one.
+  incarnation_ = runtime_.random().Next64();
   engine_.set_router(this);
 }
 
@@ -83,6 +75,14 @@ ClusterRouter::~ClusterRouter() {
     op->client = nullptr;
     client->blocked = false;
   }
+  for (auto& [client, parked] : parked_) {
+    runtime_.executor().Cancel(parked->timer);
+    client->blocked = false;
+  }
+  for (auto& [txid, p] : prepared_) {
+    if (p->timer != 0) runtime_.executor().Cancel(p->timer);
+  }
+  if (redrive_timer_ != 0) runtime_.executor().Cancel(redrive_timer_);
 }
 
 void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
@@ -112,7 +112,7 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   const int self = view_.self;
   const bool keyed = spec.first_key != 0 || spec.find_keys != nullptr;
   if (client.cluster_peer) {
-    // Another node sent this: run it here if the keys are ours.
+    // Another node sent this: run it here if the keys are ours and free.
     if (!keyed) return false;
     for (int i : CommandKeyPositions(spec, args)) {
       const int slot = KeySlot(args[i]);
@@ -123,10 +123,20 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
         return true;
       }
     }
+    if (AnyLocked(spec, args)) {
+      reply.Error(kLockedErr);
+      return true;
+    }
     return false;
   }
-  // Internal clients (tests, the loader) cannot wait for a routed reply.
-  if (client.sink == nullptr) return false;
+  // Internal clients (tests) cannot wait for a routed reply.
+  if (client.sink == nullptr) {
+    if (keyed && AnyLocked(spec, args)) {
+      reply.Error(kLockedErr);
+      return true;
+    }
+    return false;
+  }
 
   const Kind kind = KindOf(spec);
   if (!keyed) {
@@ -168,6 +178,14 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
     }
   }
   if (single_owner == -1 || (!several && single_owner == self)) {
+    if (AnyLocked(spec, args)) {
+      // Behind a cross-node transaction: wait for it (MULTI queueing runs
+      // nothing, so it need not wait).
+      if (!queueing) {
+        Park(client, args);
+        return true;
+      }
+    }
     ++stats_.local;
     return false;
   }
@@ -188,18 +206,13 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   for (int i : positions) owners.push_back(view_.slots.OwnerOfKey(args[i]));
   switch (kind) {
     case Kind::kMget:
-      SplitMget(client, args, owners);
+      StartTx(kTxMget, client, args, owners);  // atomic across nodes
       break;
     case Kind::kSumKeys:
       SplitSum(client, args, owners);
       break;
     case Kind::kMset:
-      if (spec.full_name == "msetnx") {
-        ++stats_.refused;
-        reply.Error(kCrossNodeErr);
-        return true;
-      }
-      SplitMset(client, args, owners);
+      StartTx(spec.full_name == "msetnx" ? kTxMsetNx : kTxMset, client, args, owners);
       break;
     default:
       ++stats_.refused;
@@ -210,6 +223,11 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
 }
 
 void ClusterRouter::ClientGone(ClientState& client) {
+  if (auto parked = parked_.find(&client); parked != parked_.end()) {
+    runtime_.executor().Cancel(parked->second->timer);
+    parked_.erase(parked);
+    client.blocked = false;
+  }
   auto it = ops_.find(&client);
   if (it == ops_.end()) return;
   Op* op = it->second;
@@ -362,9 +380,7 @@ void ClusterRouter::SendTo(int node, int protocol,
               if (alive.expired()) return;
               if (r.ok()) {
                 done(std::move(*r));
-              } else if (r.status().code() == absl::StatusCode::kCancelled ||
-                         r.status().code() ==
-                             absl::StatusCode::kResourceExhausted) {
+              } else if (NeverSent(r.status())) {
                 done(Reply::Error(absl::StrCat("CLUSTERDOWN ", name,
                                                " is unreachable: ",
                                                r.status().message())));
@@ -397,9 +413,14 @@ void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
       });
   op->in_route = false;
   pending_route_.reset();
-  SendTo(node, client.protocol, Owned(args), timeout,
-         dedicated ? op : nullptr,
-         [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+  if (dedicated) {
+    SendTo(node, client.protocol, Owned(args), timeout, op,
+           [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+  } else {
+    SendRetrying(node, client.protocol, Owned(args),
+                 runtime_.clock().Monotonic() + timeout,
+                 [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+  }
 }
 
 namespace {
@@ -435,39 +456,6 @@ Reply* FirstError(std::vector<Reply>& parts) {
 
 }  // namespace
 
-void ClusterRouter::SplitMget(ClientState& client, ArgList args,
-                              const std::vector<int>& owners) {
-  ++stats_.split;
-  Groups g = GroupByOwner(owners, 1, 1);
-  auto positions = std::make_shared<std::vector<std::vector<int>>>(
-      g.positions);
-  const size_t n = args.size() - 1;
-  std::shared_ptr<Op> op = StartOp(
-      client, g.nodes.size(),
-      [positions, n](std::vector<Reply>& parts) {
-        if (Reply* e = FirstError(parts)) return std::move(*e);
-        std::vector<Reply> out(n);
-        for (size_t p = 0; p < parts.size(); ++p) {
-          const auto& pos = (*positions)[p];
-          if (parts[p].type != Reply::Type::kArray ||
-              parts[p].elements.size() != pos.size()) {
-            return Reply::Error("ERR internal error: bad MGET part");
-          }
-          for (size_t j = 0; j < pos.size(); ++j) {
-            out[pos[j] - 1] = std::move(parts[p].elements[j]);
-          }
-        }
-        return Reply::Array(std::move(out));
-      });
-  for (size_t p = 0; p < g.nodes.size(); ++p) {
-    std::vector<std::string> sub{"MGET"};
-    for (int i : g.positions[p]) sub.emplace_back(args[i]);
-    SendTo(g.nodes[p], client.protocol, std::move(sub),
-           options_.request_timeout, nullptr,
-           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
-  }
-}
-
 void ClusterRouter::SplitSum(ClientState& client, ArgList args,
                              const std::vector<int>& owners) {
   ++stats_.split;
@@ -480,33 +468,13 @@ void ClusterRouter::SplitSum(ClientState& client, ArgList args,
         return Reply::Integer(sum);
       });
   const std::string name(args[0]);
+  const absl::Duration deadline =
+      runtime_.clock().Monotonic() + options_.request_timeout;
   for (size_t p = 0; p < g.nodes.size(); ++p) {
     std::vector<std::string> sub{name};
     for (int i : g.positions[p]) sub.emplace_back(args[i]);
-    SendTo(g.nodes[p], client.protocol, std::move(sub),
-           options_.request_timeout, nullptr,
-           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
-  }
-}
-
-void ClusterRouter::SplitMset(ClientState& client, ArgList args,
-                              const std::vector<int>& owners) {
-  ++stats_.split;
-  Groups g = GroupByOwner(owners, 1, 2);
-  std::shared_ptr<Op> op =
-      StartOp(client, g.nodes.size(), [](std::vector<Reply>& parts) {
-        if (Reply* e = FirstError(parts)) return std::move(*e);
-        return Reply::Status("OK");
-      });
-  for (size_t p = 0; p < g.nodes.size(); ++p) {
-    std::vector<std::string> sub{"MSET"};
-    for (int i : g.positions[p]) {
-      sub.emplace_back(args[i]);
-      sub.emplace_back(args[i + 1]);
-    }
-    SendTo(g.nodes[p], client.protocol, std::move(sub),
-           options_.request_timeout, nullptr,
-           [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
+    SendRetrying(g.nodes[p], client.protocol, std::move(sub), deadline,
+                 [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
   }
 }
 

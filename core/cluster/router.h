@@ -10,9 +10,8 @@
 //                 through a Pool of Clients to that node, the reply relayed
 //                 as it came. Blocking commands get a connection of their
 //                 own for as long as they block.
-//   split/gather  MGET (arrays put back in request order), DEL UNLINK
-//                 EXISTS TOUCH (integers summed), MSET MSETNX (atomic
-//                 across nodes, see "Cross-node MSET").
+//   split/gather  DEL UNLINK EXISTS TOUCH (integers summed); MSET MSETNX
+//                 MGET, atomic across nodes (see "Cross-node MSET").
 //   broadcast     DBSIZE (sum), KEYS (concatenated), FLUSHDB FLUSHALL (OK
 //                 when every node said OK), RANDOMKEY (a random node's
 //                 answer among those that have keys), SCAN (one node at a
@@ -36,11 +35,42 @@
 // per connection is in flight at a time: a pipelining client's forwarded
 // commands travel one by one (see bench/ for what that costs).
 //
+// Cross-node MSET and MSETNX are atomic: a two-phase commit with this node
+// as coordinator. Phase one sends TWINKV.PREPARE to every owner: it locks
+// the keys (no waiting: a key already locked fails the prepare, and the
+// coordinator aborts, backs off a random few milliseconds and retries until
+// request_timeout), stages the values, and is logged in the owner's AOF
+// before it is acknowledged. If every owner prepared (and for MSETNX none
+// had any of the keys), the coordinator logs its decision (TWINKV.DECIDE)
+// in its own AOF, and once that is acknowledged sends TWINKV.COMMIT to
+// every owner, which applies the values (logged as MSET) and unlocks;
+// otherwise it sends TWINKV.ABORT. Until a key is unlocked, every command
+// on it, read or write, from any node, waits (TRYAGAIN, retried by the
+// node the client talks to), so no reader sees half of one. A prepared
+// owner that hears nothing asks the coordinator (TWINKV.STATUS) every
+// tx_retry_interval after tx_status_after: a decision it logged is final;
+// a transaction it has not decided is aborted then and there, and one it
+// does not know (a restart lost it before the decision) was never
+// committed. The coordinator re-sends COMMIT until every owner confirmed,
+// also after a restart (from the logged decisions). Cross-node MGET is
+// atomic the same way with read locks (released by the reader, or after
+// read_lock_ttl; a reader whose lock was lost meanwhile reads again). The
+// guarantee across crashes needs appendonly yes with appendfsync always:
+// an owner must not forget what it prepared, nor a coordinator what it
+// decided. Without it, the locks still keep readers from half-applied
+// writes while every node stays up.
+//
 // Failures. A command that could not be sent (the owner is unreachable)
 // gets "CLUSTERDOWN <node> is unreachable: <why>" and did not run. One
 // whose reply did not come (timeout, connection lost after it was
 // written) gets "UNKNOWN <node> did not answer: <why>": it may or may not
-// have run. Split commands report the first failure.
+// have run. Split commands report the first failure. A command whose keys
+// stay locked by a cross-node transaction for request_timeout gets
+// "TRYAGAIN Key locked by a cross-node transaction" and did not run; so
+// does a cross-node MSET/MSETNX/MGET that kept meeting locked keys. A
+// cross-node MSET rolled back because an owner failed gets that owner's
+// failure (CLUSTERDOWN or UNKNOWN) with " (the cross-node command was
+// rolled back)" appended: it did not run either.
 //
 // Single-threaded: everything on the node's loop. Must outlive nothing in
 // the engine; the engine must outlive the router, and the router must be
@@ -72,6 +102,10 @@ struct RouterOptions {
   absl::Duration connect_timeout = absl::Seconds(1);
   // Connections per peer and protocol.
   size_t max_connections = 8;
+  // Cross-node transactions (see above).
+  absl::Duration tx_status_after = absl::Seconds(2);
+  absl::Duration tx_retry_interval = absl::Seconds(1);
+  absl::Duration read_lock_ttl = absl::Seconds(2);
 };
 
 struct RouterStats {
@@ -81,6 +115,11 @@ struct RouterStats {
   uint64_t broadcast = 0;  // commands sent to every node
   uint64_t refused = 0;    // CROSSSLOT and the like
   uint64_t failed = 0;     // CLUSTERDOWN / UNKNOWN replies
+  uint64_t tx_committed = 0;   // cross-node MSET/MSETNX decided commit
+  uint64_t tx_aborted = 0;     // attempts rolled back
+  uint64_t tx_conflicts = 0;   // attempts that met a locked key
+  uint64_t atomic_reads = 0;   // cross-node MGETs answered
+  uint64_t lock_waits = 0;     // commands retried behind a locked key
 };
 
 class ClusterRouter : public CommandRouter {
@@ -98,6 +137,8 @@ class ClusterRouter : public CommandRouter {
   bool Route(const CommandSpec& spec, ClientState& client, ArgList args,
              bool queueing, ReplyWriter& reply) override;
   void ClientGone(ClientState& client) override;
+  void RunPeerCommand(CommandContext& ctx, ArgList args) override;
+  void AppendDurableState(std::string* out) override;
 
   // Closes every pool; `done` runs once they are closed.
   void Close(absl::AnyInvocable<void() &&> done);
@@ -106,6 +147,10 @@ class ClusterRouter : public CommandRouter {
 
  private:
   struct Op;
+  struct Tx;
+  struct Prepared;
+  struct Decided;
+  struct Parked;
 
   enum class Kind : uint8_t {
     kDefault,      // keyless: local; keyed: local, forward, or CROSSSLOT
@@ -151,14 +196,39 @@ class ClusterRouter : public CommandRouter {
 
   void Forward(const CommandSpec& spec, ClientState& client, ArgList args,
                int node);
-  void SplitMget(ClientState& client, ArgList args,
-                 const std::vector<int>& owners);
   void SplitSum(ClientState& client, ArgList args,
                 const std::vector<int>& owners);
-  void SplitMset(ClientState& client, ArgList args,
-                 const std::vector<int>& owners);
   void Broadcast(Kind kind, ClientState& client, ArgList args);
   void Scan(ClientState& client, ArgList args, ReplyWriter& reply);
+
+  // --- Locks and cross-node transactions (router_txn.cc). ---
+
+  // Whether any key of the command is locked by a transaction.
+  bool AnyLocked(const CommandSpec& spec, ArgList args) const;
+  // Re-runs `client`'s command after a short backoff (its keys are
+  // locked), until request_timeout; then answers TRYAGAIN.
+  void Park(ClientState& client, ArgList args);
+  void Unpark(ClientState* client);
+  // SendTo, retrying while the reply says a key is locked.
+  void SendRetrying(int node, int protocol, std::vector<std::string> args,
+                    absl::Duration deadline,
+                    absl::AnyInvocable<void(Reply)> done);
+  absl::Duration Backoff();
+
+  // Coordinator.
+  void StartTx(int kind, ClientState& client, ArgList args,
+               const std::vector<int>& owners);
+  void Attempt(const std::shared_ptr<Tx>& tx);
+  void OnPrepared(const std::shared_ptr<Tx>& tx);
+  void Commit(const std::shared_ptr<Tx>& tx);
+  void SendCommits(const std::string& txid);
+  void OnCommitAck(const std::string& txid, size_t index, const Reply& r);
+  void FinishTx(const std::shared_ptr<Tx>& tx, Reply reply);
+  void ArmRedrive();
+  // Participant.
+  void Unlock(const std::string& txid);
+  void OnPreparedTimer(const std::string& txid);
+  int NodeIndex(absl::string_view id) const;
 
   Runtime& runtime_;
   Engine& engine_;
@@ -177,6 +247,20 @@ class ClusterRouter : public CommandRouter {
   ClientState local_client_;
   std::string local_out_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  // Transactions. Participant: prepared transactions by id, and the lock
+  // each key is under. Coordinator: transactions being prepared (true
+  // once a STATUS query aborted one), and decided ones whose owners have
+  // not all confirmed the commit.
+  std::string self_id_;
+  uint64_t incarnation_ = 0;
+  uint64_t next_tx_ = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<Prepared>> prepared_;
+  absl::flat_hash_map<std::string, std::string> locks_;
+  absl::flat_hash_map<std::string, bool> undecided_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Decided>> decided_;
+  TimerId redrive_timer_ = 0;
+  absl::flat_hash_map<ClientState*, std::unique_ptr<Parked>> parked_;
 };
 
 }  // namespace twinkv

@@ -267,6 +267,7 @@ TEST_F(ClientTest, TimedOutRequestsLateReplyIsDroppedAndNextGetsItsOwn) {
   ASSERT_TRUE(RunUntil([&] { return a.done; }));
   EXPECT_EQ(a.at - t0, absl::Milliseconds(100));
   EXPECT_EQ(a.result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(NeverSent(a.result.status())) << a.result.status();
   EXPECT_EQ(client.stats().timeouts, 1u);
   SendTo(client, {"GET", "b"}, &b);
   ASSERT_TRUE(RunUntil([&] { return b.done; }));
@@ -284,6 +285,7 @@ TEST_F(ClientTest, UnwrittenRequestTimesOutWhileDisconnected) {
   SendTo(client, {"GET", "a"}, &a, absl::Milliseconds(300));
   ASSERT_TRUE(RunUntil([&] { return a.done; }));
   EXPECT_EQ(a.result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(NeverSent(a.result.status())) << a.result.status();
   EXPECT_EQ(client.stats().sent, 0u);
   EXPECT_GT(client.stats().connect_failures, 0u);
   EXPECT_TRUE(client.healthy());

@@ -1,0 +1,78 @@
+// Internals shared by router.cc and router_txn.cc (not for other users).
+
+#ifndef TWINKV_CORE_CLUSTER_ROUTER_INTERNAL_H_
+#define TWINKV_CORE_CLUSTER_ROUTER_INTERNAL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+#include "core/cluster/router.h"
+
+namespace twinkv {
+
+enum TxKind { kTxMset = 0, kTxMsetNx = 1, kTxMget = 2 };
+
+// One routed command: its client (nullptr once the client is gone), the
+// replies of its parts, and how they combine into the client's reply.
+struct ClusterRouter::Op {
+  ClientState* client = nullptr;
+  int protocol = 2;
+  int outstanding = 0;
+  // Set while Route() is still sending parts: a part that completes then
+  // (the local one) must not finish the op under Route's feet.
+  bool in_route = true;
+  std::vector<Reply> parts;
+  absl::AnyInvocable<Reply(std::vector<Reply>&)> combine;
+  // A blocking command's own connection: closed if the client leaves, so
+  // the owner stops waiting (else it would pop data for nobody).
+  Client* dedicated = nullptr;
+};
+
+// A prepared transaction on a participant.
+struct ClusterRouter::Prepared {
+  bool write = true;         // staged values; else a read lock
+  std::string coordinator;   // "host:port"
+  std::vector<std::string> keys;
+  std::vector<std::string> values;  // write only
+  TimerId timer = 0;
+  bool asking = false;  // a STATUS query is in flight
+};
+
+// A decided transaction on its coordinator: the owners, and which have
+// confirmed the commit.
+struct ClusterRouter::Decided {
+  std::vector<std::string> nodes;  // ids
+  std::vector<bool> acked;
+  int in_flight = 0;  // COMMITs sent and not answered
+};
+
+// A client whose command waits for its keys to be unlocked.
+struct ClusterRouter::Parked {
+  std::vector<std::string> args;
+  absl::Duration deadline;
+  TimerId timer = 0;
+};
+
+// One cross-node MSET, MSETNX or MGET being coordinated here.
+struct ClusterRouter::Tx {
+  int kind = kTxMset;
+  std::shared_ptr<Op> op;  // the client's
+  std::vector<int> nodes;  // participants, ascending
+  // Per participant: the PREPARE tail (keys, with values for writes), and
+  // for MGET the argument positions of its keys.
+  std::vector<std::vector<std::string>> parts;
+  std::vector<std::vector<int>> positions;
+  size_t nkeys = 0;
+  absl::Duration deadline;
+  std::string txid;
+  int outstanding = 0;
+  std::vector<Reply> replies;
+  bool finished = false;
+};
+
+}  // namespace twinkv
+
+#endif  // TWINKV_CORE_CLUSTER_ROUTER_INTERNAL_H_
