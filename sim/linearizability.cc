@@ -48,9 +48,11 @@ enum class Step { kIllegal, kSame, kChanged };
 // Unknown ops are never illegal: their output is unconstrained, and a write
 // that would fail (INCR of a non-integer) simply has no effect.
 Step Apply(const State& state, const Operation& op, State* next) {
+  // Whether the op's output is checked (a known op whose output we have).
+  const bool checked = !op.unknown && !op.output_unchecked;
   switch (op.kind) {
     case OpKind::kGet:
-      if (op.unknown || op.output_value == state) return Step::kSame;
+      if (!checked || op.output_value == state) return Step::kSame;
       return Step::kIllegal;
     case OpKind::kSet:
       if (state == op.value) return Step::kSame;
@@ -58,7 +60,7 @@ Step Apply(const State& state, const Operation& op, State* next) {
       return Step::kChanged;
     case OpKind::kDel: {
       const int64_t existed = state.has_value() ? 1 : 0;
-      if (!op.unknown && op.output_int != existed) return Step::kIllegal;
+      if (checked && op.output_int != existed) return Step::kIllegal;
       if (!existed) return Step::kSame;
       *next = std::nullopt;
       return Step::kChanged;
@@ -70,14 +72,13 @@ Step Apply(const State& state, const Operation& op, State* next) {
           __builtin_add_overflow(current, op.incr_by, &sum)) {
         return op.unknown ? Step::kSame : Step::kIllegal;
       }
-      if (!op.unknown && op.output_int != sum) return Step::kIllegal;
+      if (checked && op.output_int != sum) return Step::kIllegal;
       *next = absl::StrCat(sum);
       return state == *next ? Step::kSame : Step::kChanged;
     }
     case OpKind::kAppend: {
       std::string appended = absl::StrCat(state.value_or(""), op.value);
-      if (!op.unknown &&
-          op.output_int != static_cast<int64_t>(appended.size())) {
+      if (checked && op.output_int != static_cast<int64_t>(appended.size())) {
         return Step::kIllegal;
       }
       if (state.has_value() && op.value.empty()) return Step::kSame;
@@ -86,7 +87,7 @@ Step Apply(const State& state, const Operation& op, State* next) {
     }
     case OpKind::kSetNx: {
       const int64_t wrote = state.has_value() ? 0 : 1;
-      if (!op.unknown && op.output_int != wrote) return Step::kIllegal;
+      if (checked && op.output_int != wrote) return Step::kIllegal;
       if (!wrote) return Step::kSame;
       *next = op.value;
       return Step::kChanged;
@@ -556,7 +557,7 @@ std::string DescribeOperation(const Operation& op) {
   switch (op.kind) {
     case OpKind::kGet:
       absl::StrAppend(&out, "GET");
-      if (!op.unknown) {
+      if (!op.unknown && !op.output_unchecked) {
         absl::StrAppend(&out, " -> ",
                         op.output_value.has_value() ? Quote(*op.output_value)
                                                     : "nil");
@@ -580,6 +581,8 @@ std::string DescribeOperation(const Operation& op) {
   }
   if (op.unknown) {
     absl::StrAppend(&out, " (unknown)");
+  } else if (op.output_unchecked) {
+    absl::StrAppend(&out, " (output unchecked)");
   } else if (op.kind != OpKind::kGet && op.kind != OpKind::kSet) {
     absl::StrAppend(&out, " -> ", op.output_int);
   }

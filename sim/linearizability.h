@@ -76,6 +76,10 @@ struct Operation {
   int64_t call_us = 0;
   int64_t return_us = 0;  // ignored if unknown (taken as +infinity)
   bool unknown = false;   // the client never learned the outcome
+  // Known to have run (inside [call, return]) but its own output is not
+  // known: one key of a multi-key DEL, whose reply counts every key.
+  // Ignored for unknown ops; a kGet so marked constrains nothing.
+  bool output_unchecked = false;
   // The output the client saw (ignored if unknown); which one per kind above.
   std::optional<std::string> output_value;
   int64_t output_int = 0;

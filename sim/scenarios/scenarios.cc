@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "sim/scenarios/aof_scenario.h"
+#include "sim/scenarios/cluster_scenario.h"
 #include "sim/scenarios/pubsub_scenario.h"
 #include "sim/scenarios/reconnect_scenario.h"
 #include "sim/scenarios/server_scenario.h"
@@ -49,6 +50,17 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                "network faults and server crashes; Elle-style checks of "
                "prefix order, atomic visibility and real-time order",
                [] { return std::make_unique<TxnScenario>(); });
+  registry.Add("cluster",
+               "3-5 AOF nodes in proxy (odd seeds) or redirect (even seeds) "
+               "mode under partitions, clogs, crashes and power cuts; "
+               "per-key linearizability, durable acks, cross-node MSET "
+               "atomicity, every key readable through every node after "
+               "healing",
+               [] { return std::make_unique<ClusterScenario>(true); });
+  registry.Add("cluster-nonatomic-mset",
+               "the cluster scenario without the cross-node MSET atomicity "
+               "oracle (a split MSET's CLUSTERDOWN counts as unknown per key)",
+               [] { return std::make_unique<ClusterScenario>(false); });
 }
 
 }  // namespace twinkv::sim

@@ -108,6 +108,21 @@ TEST(LinearizabilityTest, SequentialHistoryWithWrongReadIsViolation) {
             Verdict::kViolation);
 }
 
+// One key of a multi-key DEL: it ran inside its interval (unlike an
+// unknown op, it must be placed), but its reply counted every key.
+TEST(LinearizabilityTest, DelWithUncheckedOutputMustRunButAnyOutputFits) {
+  Operation del = Del(2, 3, 0);
+  del.output_unchecked = true;
+  // Ran on a present key although "0": fine, the output is not its own.
+  EXPECT_EQ(V({Set(0, 1, "a"), del, Get(4, 5, std::nullopt)}), Verdict::kOk);
+  // It must have run: the key cannot still hold "a" afterwards.
+  EXPECT_EQ(V({Set(0, 1, "a"), del, Get(4, 5, "a")}), Verdict::kViolation);
+  // An unknown DEL may not have run.
+  EXPECT_EQ(V({Set(0, 1, "a"), Unknown(Del(2, 3, 0)), Get(4, 5, "a")}),
+            Verdict::kOk);
+  EXPECT_THAT(DescribeOperation(del), HasSubstr("(output unchecked)"));
+}
+
 TEST(LinearizabilityTest, ReadConcurrentWithWriteMaySeeEitherValue) {
   // SET b overlaps both reads; each read may come before or after it.
   EXPECT_EQ(V({Set(0, 10, "a"), Set(20, 50, "b"), Get(30, 40, "a")}),
