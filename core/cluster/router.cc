@@ -215,6 +215,8 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
       StartTx(spec.full_name == "msetnx" ? kTxMsetNx : kTxMset, client, args, owners);
       break;
     default:
+      // RENAME, SMOVE, LMOVE, *STORE & co. across nodes (router_cross.cc).
+      if (CrossNode(spec, client, args, positions, owners)) break;
       ++stats_.refused;
       reply.Error(kCrossNodeErr);
       return true;

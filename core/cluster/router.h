@@ -201,6 +201,19 @@ class ClusterRouter : public CommandRouter {
   void Broadcast(Kind kind, ClientState& client, ArgList args);
   void Scan(ClientState& client, ArgList args, ReplyWriter& reply);
 
+  // --- Multi-key commands across nodes other than MSET/MSETNX/MGET and
+  // the counting ones (router_cross.cc). ---
+
+  // Takes a command whose keys (at `positions`, owned by `owners`) span
+  // nodes, if it knows how to run it across them: starts an op (StartOp)
+  // and returns true. False: the command is refused with CROSSSLOT.
+  bool CrossNode(const CommandSpec& spec, ClientState& client, ArgList args,
+                 const std::vector<int>& positions,
+                 const std::vector<int>& owners);
+  // A TWINKV.* peer command of router_cross.cc's own: runs it and returns
+  // true, or false if `args[0]` is not one of them.
+  bool RunCrossCommand(CommandContext& ctx, ArgList args);
+
   // --- Locks and cross-node transactions (router_txn.cc). ---
 
   // Whether any key of the command is locked by a transaction.

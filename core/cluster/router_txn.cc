@@ -537,6 +537,7 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
     decided_.erase(txid);
     return ctx.reply.Ok();
   }
+  if (RunCrossCommand(ctx, args)) return;
   ctx.reply.Error(UnknownCommandError(args[0], args.subspan(1)));
 }
 
