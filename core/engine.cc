@@ -919,16 +919,97 @@ std::string ClusterNodeName(absl::string_view address) {
   return name;
 }
 
+int SlotTable::CountOf(int node) const {
+  return static_cast<int>(std::count(owner_.begin(), owner_.end(), node));
+}
+
+std::vector<std::pair<int, int>> SlotTable::RangesOf(int node) const {
+  std::vector<std::pair<int, int>> ranges;
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    if (owner_[slot] != node) continue;
+    if (!ranges.empty() && ranges.back().second == slot - 1) {
+      ranges.back().second = slot;
+    } else {
+      ranges.emplace_back(slot, slot);
+    }
+  }
+  return ranges;
+}
+
 ClusterView::ClusterView(const Config& config)
-    : slots([&config] {
-        std::vector<std::string> ids = config.cluster_nodes;
-        ids.push_back(ClusterSelfId(config));
-        return ids;
-      }()) {
-  const std::string self_id = ClusterSelfId(config);
-  for (size_t i = 0; i < slots.nodes().size(); ++i) {
-    const std::string& id = slots.nodes()[i];
-    if (id == self_id) self = static_cast<int>(i);
+    : self_id_(ClusterSelfId(config)) {
+  std::vector<std::string> ids = config.cluster_nodes;
+  ids.push_back(self_id_);
+  old_map_ = SlotMap(ids);
+  new_map_ = SlotMap(std::move(ids));
+  Recompute();
+}
+
+bool ClusterView::is_member() const {
+  return std::binary_search(new_map_.nodes().begin(), new_map_.nodes().end(),
+                            self_id_);
+}
+
+int ClusterView::IndexOf(absl::string_view id) const {
+  const auto& nodes = slots.nodes_;
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), id);
+  if (it == nodes.end() || *it != id) return -1;
+  return static_cast<int>(it - nodes.begin());
+}
+
+void ClusterView::Adopt(uint64_t epoch, std::vector<std::string> old_members,
+                        std::vector<std::string> new_members) {
+  epoch_ = epoch;
+  old_map_ = SlotMap(std::move(old_members));
+  new_map_ = SlotMap(std::move(new_members));
+  migrated_.clear();
+  moved_.clear();
+  migrating_ = true;
+  Recompute();
+}
+
+void ClusterView::MarkMigrated(absl::string_view id) {
+  if (!migrating_) return;
+  migrated_.insert(std::string(id));
+  Recompute();
+}
+
+std::vector<std::string> ClusterView::PendingMigrations() const {
+  std::vector<std::string> pending;
+  if (!migrating_) return pending;
+  std::vector<bool> loses(slots.nodes_.size(), false);
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    if (old_owner_[slot] >= 0 && old_owner_[slot] != new_owner_[slot]) {
+      loses[old_owner_[slot]] = true;
+    }
+  }
+  for (size_t i = 0; i < loses.size(); ++i) {
+    if (loses[i] && !migrated_.contains(slots.nodes_[i])) {
+      pending.push_back(slots.nodes_[i]);
+    }
+  }
+  return pending;
+}
+
+void ClusterView::NoteMoved(int slot, int node) {
+  if (!migrating_ || node < 0 || node == slots.owner(slot)) return;
+  // Only the way a change goes: from the old owner to the new one.
+  if (node != new_owner_[slot]) return;
+  moved_[slot] = node;
+  slots.owner_[slot] = static_cast<int16_t>(node);
+}
+
+void ClusterView::SetNodes(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  slots.nodes_ = std::move(ids);
+  hosts.clear();
+  ports.clear();
+  names.clear();
+  self = -1;
+  for (size_t i = 0; i < slots.nodes_.size(); ++i) {
+    const std::string& id = slots.nodes_[i];
+    if (id == self_id_) self = static_cast<int>(i);
     std::string host = id;
     int port = 0;
     // cluster-nodes and cluster-self were validated by the config table.
@@ -936,6 +1017,40 @@ ClusterView::ClusterView(const Config& config)
     hosts.push_back(std::move(host));
     ports.push_back(port);
     names.push_back(ClusterNodeName(id));
+  }
+}
+
+void ClusterView::Recompute() {
+  auto owners = [this] {
+    std::vector<std::string> ids = old_map_.nodes();
+    ids.insert(ids.end(), new_map_.nodes().begin(), new_map_.nodes().end());
+    ids.push_back(self_id_);
+    SetNodes(std::move(ids));
+    for (int slot = 0; slot < kClusterSlots; ++slot) {
+      old_owner_[slot] =
+          static_cast<int16_t>(IndexOf(old_map_.owner_id(slot)));
+      new_owner_[slot] =
+          static_cast<int16_t>(IndexOf(new_map_.owner_id(slot)));
+    }
+  };
+  owners();
+  if (migrating_ && PendingMigrations().empty()) {
+    // Every slot has been handed over: the new map is the map.
+    migrating_ = false;
+    old_map_ = new_map_;
+    migrated_.clear();
+    moved_.clear();
+    owners();
+  }
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    int16_t owner = new_owner_[slot];
+    if (migrating_ && old_owner_[slot] != new_owner_[slot] &&
+        !migrated_.contains(old_map_.owner_id(slot))) {
+      auto moved = moved_.find(slot);
+      owner = moved != moved_.end() ? static_cast<int16_t>(moved->second)
+                                    : old_owner_[slot];
+    }
+    slots.owner_[slot] = owner;
   }
 }
 

@@ -256,18 +256,95 @@ struct EngineStats {
   uint64_t evicted_keys = 0;   // keys removed by maxmemory eviction
 };
 
-// The cluster as this node sees it (cluster-mode redirect; see
-// Config::cluster_mode). Immutable once built.
+// Which node serves each slot, as this node knows it: the effective owners
+// (ClusterView::slots), with SlotMap's accessors.
+class SlotTable {
+ public:
+  // Every node known, sorted; owners index into this.
+  const std::vector<std::string>& nodes() const { return nodes_; }
+  // Index in nodes() of the node serving `slot`, or -1 if none.
+  int owner(int slot) const { return owner_[slot]; }
+  // Its id ("" if none).
+  const std::string& owner_id(int slot) const {
+    return owner_[slot] < 0 ? none_ : nodes_[owner_[slot]];
+  }
+  int OwnerOfKey(absl::string_view key) const { return owner(KeySlot(key)); }
+  int CountOf(int node) const;
+  // Its slots as inclusive ranges [first, last], ascending.
+  std::vector<std::pair<int, int>> RangesOf(int node) const;
+
+ private:
+  friend struct ClusterView;
+  std::vector<std::string> nodes_;
+  std::vector<int16_t> owner_ = std::vector<int16_t>(kClusterSlots, -1);
+  std::string none_;
+};
+
+// The cluster as this node sees it (cluster-mode redirect or proxy).
+//
+// Membership. Epoch 0 is the configuration (cluster-nodes plus self). A
+// membership change (CLUSTER MEET / FORGET, see core/cluster/router.h)
+// moves to a new epoch with an old and a new member set: slots whose
+// owner differs between the two maps are handed over by their old owner,
+// which keeps serving the keys it still has and sends clients to the new
+// owner (ASK) for the others, until it has handed over all of them and
+// says so (MarkMigrated); once every old member that loses slots has, the
+// new map is the map and the change is complete.
 struct ClusterView {
-  // Members (cluster-nodes plus self) by id "host:port".
   explicit ClusterView(const Config& config);
 
-  SlotMap slots;
+  // Who serves each slot now; nodes() are every node known: old and new
+  // members and this node (which stays known even once it is no member).
+  SlotTable slots;
   int self = -1;  // index of this node in slots.nodes()
   // Per node, in slots.nodes() order.
   std::vector<std::string> hosts;
   std::vector<int> ports;
   std::vector<std::string> names;  // 40-hex CLUSTER MYID (ClusterNodeName)
+
+  uint64_t epoch() const { return epoch_; }
+  bool migrating() const { return migrating_; }
+  const std::vector<std::string>& old_members() const { return old_map_.nodes(); }
+  const std::vector<std::string>& new_members() const { return new_map_.nodes(); }
+  bool is_member() const;  // of the new member set
+
+  // Starts the change to `epoch` (> epoch()) from `old_members` to
+  // `new_members`; complete at once if no slot changes owner.
+  void Adopt(uint64_t epoch, std::vector<std::string> old_members,
+             std::vector<std::string> new_members);
+  // Old member `id` has handed over every slot it loses.
+  void MarkMigrated(absl::string_view id);
+  bool migrated(absl::string_view id) const { return migrated_.contains(id); }
+  // Old members that lose slots and have not handed them over yet.
+  std::vector<std::string> PendingMigrations() const;
+  // A node said `slot` is served by `node` (a MOVED): believe it until the
+  // change completes.
+  void NoteMoved(int slot, int node);
+
+  // Indices in slots.nodes() (-1: none).
+  int IndexOf(absl::string_view id) const;
+  int old_owner(int slot) const { return old_owner_[slot]; }
+  int new_owner(int slot) const { return new_owner_[slot]; }
+  // The slot is being handed over: its old owner serves the keys it still
+  // has, its new owner (asked) the others.
+  bool moving(int slot) const {
+    return migrating_ && slots.owner(slot) != new_owner(slot);
+  }
+
+ private:
+  void SetNodes(std::vector<std::string> ids);
+  void Recompute();
+
+  std::string self_id_;
+  uint64_t epoch_ = 0;
+  bool migrating_ = false;
+  SlotMap old_map_{{}};
+  SlotMap new_map_{{}};
+  // Per slot, the old and new owner as indices in slots.nodes().
+  std::vector<int16_t> old_owner_ = std::vector<int16_t>(kClusterSlots, -1);
+  std::vector<int16_t> new_owner_ = std::vector<int16_t>(kClusterSlots, -1);
+  absl::flat_hash_set<std::string> migrated_;
+  absl::flat_hash_map<int, int> moved_;  // slot -> node, from MOVED replies
 };
 
 // A node's 40-hex-digit name (Redis's node id format) for CLUSTER MYID,
