@@ -39,6 +39,9 @@ struct ClusterRouter::Prepared {
   std::vector<std::string> values;  // write only
   TimerId timer = 0;
   bool asking = false;  // a STATUS query is in flight
+  // Staged by TWINKV.STAGE (router_cross.cc): `values` hold per key its
+  // new state, not a string to SET.
+  bool cross = false;
 };
 
 // A decided transaction on its coordinator: the owners, and which have
