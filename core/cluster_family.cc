@@ -227,11 +227,30 @@ void GetKeysInSlotCommand(CommandContext& ctx, ArgList args) {
   for (const std::string& key : keys) ctx.reply.Bulk(key);
 }
 
-// ASKING READONLY READWRITE: there are no migrations or replicas to
-// read from, so they only acknowledge.
+// READONLY READWRITE: there are no replicas to read from, so they only
+// acknowledge.
 void OkInClusterCommand(CommandContext& ctx, ArgList) {
   if (ClusterOrReply(ctx) == nullptr) return;
   ctx.reply.Ok();
+}
+
+// ASKING: the next command may run on a slot this node is receiving.
+void AskingCommand(CommandContext& ctx, ArgList) {
+  if (ClusterOrReply(ctx) == nullptr) return;
+  ctx.client.asking = true;
+  ctx.reply.Ok();
+}
+
+// CLUSTER MEET ip port [bus-port] / CLUSTER FORGET node: membership
+// changes, carried out by the router (core/cluster/router.h).
+void MembershipCommand(CommandContext& ctx, ArgList args) {
+  if (ClusterOrReply(ctx) == nullptr) return;
+  CommandRouter* router = ctx.engine.router();
+  if (router == nullptr) {
+    ctx.reply.Error("ERR membership changes need a running cluster node");
+    return;
+  }
+  router->ChangeMembership(ctx, args);
 }
 
 CommandSpec Row(std::string name, int arity, uint32_t flags,
@@ -279,9 +298,15 @@ void RegisterClusterFamily(CommandTable& table) {
       Row("getkeysinslot", 4, kCmdStale, GetKeysInSlotCommand,
           "Returns the key names in a hash slot", "3.0.0",
           "O(N) where N is the number of keys in database 0", kSlow),
+      Row("meet", -4, kCmdAdmin | kCmdNoScript | kCmdStale,
+          MembershipCommand, "Forces a node to handshake with another node",
+          "3.0.0", "O(1)", {"@admin", "@slow", "@dangerous"}),
+      Row("forget", 3, kCmdAdmin | kCmdNoScript | kCmdStale,
+          MembershipCommand, "Removes a node from the nodes table", "3.0.0",
+          "O(1)", {"@admin", "@slow", "@dangerous"}),
   };
   table.Add(std::move(cluster));
-  table.Add(Row("asking", 1, kCmdFast, OkInClusterCommand,
+  table.Add(Row("asking", 1, kCmdFast, AskingCommand,
                 "Signals that a cluster client is following an -ASK redirect",
                 "3.0.0", "O(1)", kFastConn));
   table.Add(Row("readonly", 1, kLoadingStale | kCmdFast, OkInClusterCommand,

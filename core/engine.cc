@@ -161,12 +161,10 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   // Redis's processCommand redirects here: after auth, before MULTI
   // queueing (so a redirected command dooms EXEC).
   if (cluster_ != nullptr && !loading_) {
-    if (proxy_mode_) {
-      if (router_ != nullptr &&
-          router_->Route(*spec, client, args, queueing, reply)) {
-        return;
-      }
-    } else if (!ClusterAllows(*spec, client, args, queueing, reply)) {
+    if (router_ != nullptr) {
+      if (router_->Route(*spec, client, args, queueing, reply)) return;
+    } else if (!proxy_mode_ &&
+               !ClusterAllows(*spec, client, args, queueing, reply)) {
       return;
     }
   }

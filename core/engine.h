@@ -125,6 +125,9 @@ struct ClientState {
   // Proxy mode: the connection is another node's (TWINKV.PEER); its
   // commands run here, never routed again (core/cluster/router.h).
   bool cluster_peer = false;
+  // Cluster: the client sent ASKING; its next command may run on a slot
+  // this node is receiving.
+  bool asking = false;
 
   // --- Connection administration (AUTH, CLIENT; core/client_family.cc). ---
 
@@ -191,10 +194,11 @@ class CommandLog {
   virtual void AppendInfo(std::string* out) = 0;
 };
 
-// Proxy mode (cluster-mode proxy): decides for each command whether it
-// runs on this node (core/cluster/router.h implements it). The engine asks
-// after the arity and auth checks, before anything else (MULTI queueing,
-// pause, maxmemory, MISCONF: the node that runs the command checks those).
+// Cluster modes: decides for each command whether it runs on this node
+// (core/cluster/router.h implements it; without one, redirect mode uses
+// the engine's own static checks). The engine asks after the arity and
+// auth checks, before anything else (MULTI queueing, pause, maxmemory,
+// MISCONF: the node that runs the command checks those).
 class CommandRouter {
  public:
   virtual ~CommandRouter() = default;
@@ -213,6 +217,8 @@ class CommandRouter {
   // Appends, as RESP commands, the records an AOF rewrite's base must hold
   // so that replaying it restores the router's durable state.
   virtual void AppendDurableState(std::string* out) = 0;
+  // CLUSTER MEET / CLUSTER FORGET.
+  virtual void ChangeMembership(CommandContext& ctx, ArgList args) = 0;
 };
 
 // What the process's memory looks like, as the server's owner measures it
@@ -562,6 +568,8 @@ class Engine {
   // EXEC checks its queue as a whole, as Redis's getNodeByQuery). SELECT
   // of a database other than 0, MOVE and SWAPDB are refused.
   const ClusterView* cluster() const { return cluster_.get(); }
+  // For the router, which changes the membership.
+  ClusterView* mutable_cluster() { return cluster_.get(); }
   // cluster-mode proxy: a cluster view, and commands go through the router
   // (unset: they all run here).
   bool proxy_mode() const { return proxy_mode_; }

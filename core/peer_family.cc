@@ -8,6 +8,10 @@
 //
 // TWINKV.PREPARE COMMIT ABORT STATUS DECIDE FORGET: the two-phase commit
 // of cross-node MSET, MSETNX and MGET (core/cluster/router.h).
+//
+// TWINKV.FETCH STAGE: cross-node RENAME, SMOVE, *STORE & co. lock and read
+// their keys, then stage their new states; COMMIT, ABORT and the rest as
+// above (core/cluster/router_cross.cc).
 
 #include "core/engine.h"
 #include "core/family_util.h"
@@ -17,8 +21,8 @@ namespace twinkv {
 namespace {
 
 void PeerCommand(CommandContext& ctx, ArgList args) {
-  if (!ctx.engine.proxy_mode()) {
-    ctx.reply.Error("ERR TWINKV.PEER needs cluster-mode proxy");
+  if (ctx.engine.cluster() == nullptr) {
+    ctx.reply.Error("ERR TWINKV.PEER needs a cluster mode");
     return;
   }
   ctx.client.cluster_peer = true;
@@ -29,7 +33,7 @@ void PeerCommand(CommandContext& ctx, ArgList args) {
 void TxCommand(CommandContext& ctx, ArgList args) {
   CommandRouter* router = ctx.engine.router();
   if (router == nullptr) {
-    ctx.reply.Error("ERR cross-node transactions need cluster-mode proxy");
+    ctx.reply.Error("ERR TWINKV commands need a cluster mode");
     return;
   }
   router->RunPeerCommand(ctx, args);
@@ -52,6 +56,13 @@ void RegisterPeerFamily(CommandTable& table) {
       {"twinkv.status", 2, "Asks a coordinator for a transaction's outcome"},
       {"twinkv.decide", -2, "A coordinator's logged commit decision"},
       {"twinkv.forget", 2, "Ends a logged transaction"},
+      {"twinkv.members", -4, "Announces a membership change"},
+      {"twinkv.migrated", 3, "A node handed over the slots it loses"},
+      {"twinkv.outbox", -6, "Keys on their way to a new owner (log only)"},
+      {"twinkv.outdone", 2, "Keys delivered to their new owner (log only)"},
+      {"twinkv.fetch", -4,
+       "Locks keys for a cross-node command and reads their values"},
+      {"twinkv.stage", -5, "Stages the new values of a cross-node command"},
   };
   for (const Row& row : kRows) {
     table.Add(MakeRow(row.name, row.arity, kTxFlags, 0, 0, 0, TxCommand,

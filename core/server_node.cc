@@ -21,7 +21,7 @@ ServerNode::~ServerNode() {
 
 absl::Status ServerNode::Start() {
   // The router first: the AOF may hold its transactions' records.
-  if (engine_.proxy_mode()) {
+  if (engine_.cluster() != nullptr) {
     router_ = std::make_unique<ClusterRouter>(runtime_, engine_);
   }
   if (engine_.config().appendonly) {
@@ -31,6 +31,7 @@ absl::Status ServerNode::Start() {
       return s;
     }
   }
+  if (router_ != nullptr) router_->Start();
   return server_.Start();
 }
 

@@ -43,7 +43,7 @@ class ServerNode {
   Engine& engine() { return engine_; }
   Server& server() { return server_; }
   Aof* aof() { return aof_.get(); }  // nullptr without appendonly
-  // nullptr unless cluster-mode is proxy.
+  // nullptr unless a cluster mode is set.
   ClusterRouter* router() { return router_.get(); }
 
  private:

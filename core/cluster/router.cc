@@ -59,7 +59,6 @@ ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
       {"flushall", Kind::kFlush},    {"randomkey", Kind::kRandomKey},
       {"scan", Kind::kScan},         {"publish", Kind::kPublish},
   };
-  for (auto& pools : pools_) pools.resize(view_.slots.nodes().size());
   local_client_.cluster_peer = true;
   local_client_.id = 0;
   self_id_ = view_.slots.nodes()[view_.self];
@@ -93,8 +92,7 @@ void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
     if (--*remaining == 0) std::move (*shared_done)();
   };
   for (auto& pools : pools_) {
-    for (auto& pool : pools) {
-      if (pool == nullptr) continue;
+    for (auto& [id, pool] : pools) {
       ++*remaining;
       pool->Close(one_done);
     }
@@ -107,22 +105,56 @@ ClusterRouter::Kind ClusterRouter::KindOf(const CommandSpec& spec) const {
   return it == kinds_.end() ? Kind::kDefault : it->second;
 }
 
+bool ClusterRouter::PeerRefuses(const CommandSpec& spec, ArgList args,
+                                ReplyWriter& reply) {
+  if (!view_.migrating() && spec.find_keys == nullptr &&
+      spec.first_key == spec.last_key && spec.first_key > 0 &&
+      static_cast<size_t>(spec.first_key) < args.size()) {
+    // The common case, without allocating: one key, no change under way.
+    const int slot = KeySlot(args[spec.first_key]);
+    if (view_.slots.owner(slot) == view_.self) return false;
+    SlotDecision d;
+    d.kind = SlotDecision::kMoved;
+    d.slot = slot;
+    d.node = view_.slots.owner(slot);
+    ReplyDecision(d, reply);
+    return true;
+  }
+  // Keys may span slots (a split command's part, a hand-over's DEL): each
+  // slot's keys must be runnable here.
+  const std::vector<int> positions = CommandKeyPositions(spec, args);
+  std::vector<int> done_slots;
+  for (int p : positions) {
+    const int slot = KeySlot(args[p]);
+    if (std::find(done_slots.begin(), done_slots.end(), slot) !=
+        done_slots.end()) {
+      continue;
+    }
+    done_slots.push_back(slot);
+    std::vector<int> in_slot;
+    for (int i : positions) {
+      if (KeySlot(args[i]) == slot) in_slot.push_back(i);
+    }
+    const SlotDecision d = Decide(slot, args, in_slot, /*asking=*/true);
+    if (d.kind != SlotDecision::kRun) {
+      ReplyDecision(d, reply);
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
                           ArgList args, bool queueing, ReplyWriter& reply) {
+  if (!engine_.proxy_mode()) {
+    return RouteRedirect(spec, client, args, queueing, reply);
+  }
   const int self = view_.self;
   const bool keyed = spec.first_key != 0 || spec.find_keys != nullptr;
   if (client.cluster_peer) {
     // Another node sent this: run it here if the keys are ours and free.
     if (!keyed) return false;
-    for (int i : CommandKeyPositions(spec, args)) {
-      const int slot = KeySlot(args[i]);
-      const int owner = view_.slots.owner(slot);
-      if (owner != self) {
-        reply.Error(absl::StrCat("MOVED ", slot, " ", view_.hosts[owner], ":",
-                                 view_.ports[owner]));
-        return true;
-      }
-    }
+    if (PeerRefuses(spec, args, reply)) return true;
     if (AnyLocked(spec, args)) {
       reply.Error(kLockedErr);
       return true;
@@ -174,6 +206,26 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
         single_owner = owner;
       } else if (owner != single_owner) {
         several = true;
+      }
+    }
+  }
+  if (!several && single_owner == self && view_.migrating()) {
+    // Handing the slot over: keys gone already are served by the new owner
+    // (a peer there runs them as asked), keys on their way wait.
+    if (positions.empty()) positions = CommandKeyPositions(spec, args);
+    const int slot = KeySlot(args[positions[0]]);
+    bool one_slot = true;
+    for (int i : positions) one_slot &= KeySlot(args[i]) == slot;
+    if (one_slot) {
+      const SlotDecision d = Decide(slot, args, positions, false);
+      if (d.kind == SlotDecision::kAsk && !queueing &&
+          spec.full_name != "watch") {
+        Forward(spec, client, args, d.node);
+        return true;
+      }
+      if (d.kind == SlotDecision::kTryAgain && !queueing) {
+        Park(client, args);
+        return true;
       }
     }
   }
@@ -297,7 +349,8 @@ bool ClusterRouter::IsFailure(const Reply& reply) {
 }
 
 Pool& ClusterRouter::PoolFor(int node, int protocol) {
-  std::unique_ptr<Pool>& pool = pools_[protocol == 3 ? 1 : 0][node];
+  std::unique_ptr<Pool>& pool =
+      pools_[protocol == 3 ? 1 : 0][view_.slots.nodes()[node]];
   if (pool == nullptr) {
     PoolOptions options;
     options.client.address = Address{view_.hosts[node],

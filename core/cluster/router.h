@@ -17,9 +17,14 @@
 //                 answer among those that have keys), SCAN (one node at a
 //                 time; the cursor carries the node's index), PUBLISH
 //                 (receivers summed: subscribers of every node get it).
+//   gather/run    RENAME RENAMENX COPY SMOVE LMOVE RPOPLPUSH, the *STORE
+//                 commands and SUNION & co. whose keys span nodes: atomic,
+//                 the keys locked and gathered here, the command run on
+//                 copies, the changes committed as a cross-node MSET is
+//                 (core/cluster/router_cross.cc).
 //   refused       other multi-key commands whose keys span nodes get
-//                 CROSSSLOT (RENAME & co. across nodes are not done yet),
-//                 and so do transactions touching keys of other nodes:
+//                 CROSSSLOT (BLMOVE, BRPOPLPUSH, SORT, LMPOP...), and so
+//                 do transactions touching keys of other nodes:
 //                 MULTI/EXEC and WATCH run on this node's keys only.
 //
 // Peers. A node forwards over connections that introduce themselves with
@@ -80,11 +85,13 @@
 #define TWINKV_CORE_CLUSTER_ROUTER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "core/client/pool.h"
@@ -142,6 +149,14 @@ class ClusterRouter : public CommandRouter {
 
   // Closes every pool; `done` runs once they are closed.
   void Close(absl::AnyInvocable<void() &&> done);
+
+  // The node serves (its AOF is loaded): resumes a membership change in
+  // progress (hand-over, announcements).
+  void Start();
+
+  // CLUSTER MEET <ip> <port> / CLUSTER FORGET <node>: starts a membership
+  // change (see "Membership").
+  void ChangeMembership(CommandContext& ctx, ArgList args) override;
 
   const RouterStats& stats() const { return stats_; }
 
@@ -213,8 +228,48 @@ class ClusterRouter : public CommandRouter {
   // A TWINKV.* peer command of router_cross.cc's own: runs it and returns
   // true, or false if `args[0]` is not one of them.
   bool RunCrossCommand(CommandContext& ctx, ArgList args);
+  // One cross-node command being coordinated here (router_cross.cc).
+  struct Cross;
+  // TWINKV.COMMIT of a transaction staged by TWINKV.STAGE (Prepared::
+  // cross): applies the staged states, logs them as plain commands, and
+  // replies.
+  void CommitStaged(CommandContext& ctx, const std::string& txid);
+  // AppendDurableState's record for such a transaction.
+  void AppendStaged(const std::string& txid, std::string* out);
 
-  // --- Locks and cross-node transactions (router_txn.cc). ---
+  // --- Membership changes and slot hand-over (router_members.cc). ---
+
+  // What a node does with a command on keys of `slot` (see router.h,
+  // "Membership"): run it, send the client elsewhere, or have it retry.
+  struct SlotDecision {
+    enum Kind : uint8_t { kRun, kMoved, kAsk, kTryAgain } kind = kRun;
+    int slot = 0;
+    int node = -1;  // kMoved, kAsk
+  };
+  // For the keys at `positions` (all in `slot`). `asking`: the client sent
+  // ASKING, or is a peer (a node following an ASK, or handing keys over).
+  SlotDecision Decide(int slot, ArgList args,
+                      const std::vector<int>& positions, bool asking);
+  // Writes the decision's error reply (not for kRun).
+  void ReplyDecision(const SlotDecision& d, ReplyWriter& reply);
+  // A peer's command whose keys cannot run here: replies why (MOVED, ASK,
+  // TRYAGAIN) and returns true.
+  bool PeerRefuses(const CommandSpec& spec, ArgList args, ReplyWriter& reply);
+  // Redirect mode's Route.
+  bool RouteRedirect(const CommandSpec& spec, ClientState& client,
+                     ArgList args, bool queueing, ReplyWriter& reply);
+  // TWINKV.MEMBERS MIGRATED OUTBOX OUTDONE: true if it was one of them.
+  bool RunMemberCommand(CommandContext& ctx, ArgList args);
+  // Sends `args` to every node in `targets` until each says OK.
+  void Announce(std::vector<std::string> args,
+                std::vector<std::string> targets);
+  // Hands the keys this node loses over to their new owners, a batch at
+  // a time; when none is left, says so (TWINKV.MIGRATED).
+  void MigrateStep();
+  void SendBatch(uint64_t id);
+  void AppendMemberState(std::string* out);
+
+
 
   // Whether any key of the command is locked by a transaction.
   bool AnyLocked(const CommandSpec& spec, ArgList args) const;
@@ -222,10 +277,11 @@ class ClusterRouter : public CommandRouter {
   // locked), until request_timeout; then answers TRYAGAIN.
   void Park(ClientState& client, ArgList args);
   void Unpark(ClientState* client);
-  // SendTo, retrying while the reply says a key is locked.
+  // SendTo, retrying while the reply says TRYAGAIN (a key locked, or
+  // moving), and following MOVED and ASK (at most kMaxRedirects).
   void SendRetrying(int node, int protocol, std::vector<std::string> args,
                     absl::Duration deadline,
-                    absl::AnyInvocable<void(Reply)> done);
+                    absl::AnyInvocable<void(Reply)> done, int hops = 0);
   absl::Duration Backoff();
 
   // Coordinator.
@@ -249,8 +305,9 @@ class ClusterRouter : public CommandRouter {
   RouterOptions options_;
   RouterStats stats_;
   absl::flat_hash_map<std::string, Kind> kinds_;  // by full name
-  // Pools per node, RESP2 and RESP3 (created on first use).
-  std::vector<std::unique_ptr<Pool>> pools_[2];
+  // Pools per node id, RESP2 and RESP3 (created on first use; by id, as
+  // node indices change with the membership).
+  absl::flat_hash_map<std::string, std::unique_ptr<Pool>> pools_[2];
   // The routed command of each client waiting for one.
   absl::flat_hash_map<ClientState*, Op*> ops_;
   // The op the running Route() started (see FinishIfDone).
@@ -274,6 +331,22 @@ class ClusterRouter : public CommandRouter {
   absl::flat_hash_map<std::string, std::unique_ptr<Decided>> decided_;
   TimerId redrive_timer_ = 0;
   absl::flat_hash_map<ClientState*, std::unique_ptr<Parked>> parked_;
+
+  // Hand-over (router_members.cc): batches of keys taken out of the
+  // keyspace and not yet confirmed by their new owner, by id.
+  struct Batch {
+    std::string target;             // node id
+    std::vector<std::string> keys;
+    std::string commands;           // RESP: what rebuilds them
+    bool in_flight = false;
+  };
+  std::map<uint64_t, Batch> outbox_;
+  absl::flat_hash_set<std::string> outbox_keys_;
+  uint64_t next_batch_ = 1;
+  uint64_t migrate_cursor_ = 0;
+  bool migrate_skipped_ = false;  // a locked key waits for another pass
+  TimerId migrate_timer_ = 0;
+  bool started_ = false;  // serving (the AOF is loaded)
 };
 
 }  // namespace twinkv

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/cluster/router.h"
 #include "core/cluster/router_internal.h"
 #include "core/cluster/slots.h"
@@ -23,9 +24,19 @@ namespace {
 constexpr absl::string_view kLockedErr =
     "TRYAGAIN Key locked by a cross-node transaction";
 
-bool IsLocked(const Reply& r) {
-  return r.is_error() && absl::StartsWith(r.str, kLockedErr);
+// Any TRYAGAIN: a lock, or keys on their way to a new owner.
+bool IsTryAgain(const Reply& r) {
+  return r.is_error() && absl::StartsWith(r.str, "TRYAGAIN");
 }
+
+// MOVED or ASK: a membership change is moving slots.
+bool IsRedirect(const Reply& r) {
+  return r.is_error() &&
+         (absl::StartsWith(r.str, "MOVED ") || absl::StartsWith(r.str, "ASK "));
+}
+
+constexpr int kMaxRedirects = 4;
+
 
 void AppendCommand(const std::vector<std::string>& args, std::string* out) {
   absl::StrAppend(out, "*", args.size(), "\r\n");
@@ -98,15 +109,35 @@ void ClusterRouter::Unpark(ClientState* client) {
 void ClusterRouter::SendRetrying(int node, int protocol,
                                  std::vector<std::string> args,
                                  absl::Duration deadline,
-                                 absl::AnyInvocable<void(Reply)> done) {
+                                 absl::AnyInvocable<void(Reply)> done,
+                                 int hops) {
   std::vector<std::string> copy = args;
   std::weak_ptr<bool> alive = alive_;
   SendTo(node, protocol, std::move(copy), options_.request_timeout, nullptr,
-         [this, alive, node, protocol, args = std::move(args), deadline,
+         [this, alive, node, protocol, args = std::move(args), deadline, hops,
           done = std::move(done)](Reply r) mutable {
            if (alive.expired()) return;
+           // MOVED and ASK (a membership change moves slots): follow them.
+           if (r.is_error() && hops < kMaxRedirects &&
+               (absl::StartsWith(r.str, "MOVED ") ||
+                absl::StartsWith(r.str, "ASK "))) {
+             std::vector<absl::string_view> parts =
+                 absl::StrSplit(r.str, ' ');
+             int slot = -1;
+             const int target =
+                 parts.size() == 3 ? view_.IndexOf(parts[2]) : -1;
+             if (target >= 0 && absl::SimpleAtoi(parts[1], &slot) &&
+                 slot >= 0 && slot < kClusterSlots) {
+               if (parts[0] == "MOVED") {
+                 engine_.mutable_cluster()->NoteMoved(slot, target);
+               }
+               SendRetrying(target, protocol, std::move(args), deadline,
+                            std::move(done), hops + 1);
+               return;
+             }
+           }
            const absl::Duration backoff = Backoff();
-           if (!IsLocked(r) ||
+           if (!IsTryAgain(r) ||
                runtime_.clock().Monotonic() + backoff >= deadline) {
              done(std::move(r));
              return;
@@ -187,7 +218,8 @@ void ClusterRouter::OnPrepared(const std::shared_ptr<Tx>& tx) {
   bool exists = false;
   const Reply* failure = nullptr;
   for (const Reply& r : tx->replies) {
-    if (IsLocked(r)) {
+    if (IsTryAgain(r) || IsRedirect(r)) {
+      // Locked, or moving to another node: roll back and try again.
       locked = true;
     } else if (r.is_error()) {
       if (failure == nullptr) failure = &r;
@@ -493,6 +525,7 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
       return ctx.reply.Integer(0);
     }
     const Prepared& p = *it->second;
+    if (p.cross) return CommitStaged(ctx, txid);
     std::vector<absl::string_view> mset{"MSET"};
     for (size_t i = 0; i < p.keys.size(); ++i) {
       ctx.engine.BeforeWrite(0, p.keys[i]);
@@ -537,11 +570,13 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
     decided_.erase(txid);
     return ctx.reply.Ok();
   }
+  if (RunMemberCommand(ctx, args)) return;
   if (RunCrossCommand(ctx, args)) return;
   ctx.reply.Error(UnknownCommandError(args[0], args.subspan(1)));
 }
 
 void ClusterRouter::AppendDurableState(std::string* out) {
+  AppendMemberState(out);
   // Sorted so that a rewrite's bytes are a function of the state.
   std::vector<std::string> ids;
   for (const auto& [txid, p] : prepared_) {
@@ -550,6 +585,10 @@ void ClusterRouter::AppendDurableState(std::string* out) {
   std::sort(ids.begin(), ids.end());
   for (const std::string& txid : ids) {
     const Prepared& p = *prepared_[txid];
+    if (p.cross) {
+      AppendStaged(txid, out);
+      continue;
+    }
     std::vector<std::string> args{"TWINKV.PREPARE", txid, p.coordinator,
                                   "WRITE"};
     for (size_t i = 0; i < p.keys.size(); ++i) {

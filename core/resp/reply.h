@@ -15,6 +15,7 @@
 #define TWINKV_CORE_RESP_REPLY_H_
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,11 @@ struct Reply {
   // e.g. `["v", OK, (error) ERR x, (integer) 3, (nil)]`.
   std::string DebugString() const;
 };
+
+// gtest prints a Reply in DebugString's form.
+inline void PrintTo(const Reply& reply, std::ostream* os) {
+  *os << reply.DebugString();
+}
 
 // Appends the RESP encoding of `reply` to `out` (RESP3 types in RESP3 form;
 // nulls as "_"). Errors holding CR or LF go out as RESP3 blob errors ("!N")

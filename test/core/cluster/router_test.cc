@@ -302,13 +302,13 @@ TEST_F(RouterTest, TransactionsAndOtherMultiKeyCommandsStayOnOneNode) {
   EXPECT_TRUE(absl::StartsWith(Must(*c, {"EXEC"}).str, "EXECABORT"));
   EXPECT_FALSE(Holds(1, keys_[1][0]));
   EXPECT_TRUE(Must(*c, {"WATCH", keys_[2][0]}).is_error());
-  // Same-node multi-key commands are forwarded whole; spanning nodes is
-  // refused.
+  // Same-node multi-key commands are forwarded whole; LMPOP spanning
+  // nodes is refused.
   Must(*c, {"SADD", "{t}a", "1", "2"});
   Must(*c, {"SADD", "{t}b", "2", "3"});
   EXPECT_EQ(Must(*c, {"SINTERSTORE", "{t}c", "{t}a", "{t}b"}),
             Reply::Integer(1));
-  EXPECT_EQ(Must(*c, {"SUNIONSTORE", keys_[0][1], keys_[1][1], keys_[2][1]}),
+  EXPECT_EQ(Must(*c, {"LMPOP", "2", keys_[1][1], keys_[2][1], "LEFT"}),
             Reply::Error(
                 "CROSSSLOT Keys in request don't hash to the same slot"));
   // DBSIZE inside MULTI would only count this node.

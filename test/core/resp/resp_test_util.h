@@ -18,10 +18,7 @@
 
 namespace twinkv {
 
-// Lets GoogleTest print replies readably in failure messages.
-inline void PrintTo(const Reply& reply, std::ostream* os) {
-  *os << reply.DebugString();
-}
+// (GoogleTest prints replies readably through core/resp/reply.h's PrintTo.)
 
 namespace resp_test {
 

@@ -1,0 +1,559 @@
+// Membership changes and the hand-over of slots (see router.h,
+// "Membership").
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/aof_format.h"
+#include "core/cluster/router.h"
+#include "core/cluster/router_internal.h"
+#include "core/cluster/slots.h"
+#include "core/command.h"
+#include "core/errors.h"
+#include "core/resp/request_parser.h"
+
+namespace twinkv {
+
+namespace {
+
+// Keys handed over per batch (one write to the new owner, one record in
+// the log).
+constexpr size_t kBatchKeys = 64;
+// Buckets of the table scanned per step before yielding to clients.
+constexpr int kScanBucketsPerStep = 256;
+constexpr absl::Duration kMigrateRetry = absl::Milliseconds(200);
+
+constexpr absl::string_view kMigratingTryAgain =
+    "TRYAGAIN Multiple keys request during rehashing of slot";
+
+// Splits RESP commands (as AppendKeyRewrite writes them) into argument
+// lists.
+std::vector<std::vector<std::string>> SplitCommands(absl::string_view resp) {
+  std::vector<std::vector<std::string>> out;
+  RequestParser parser;
+  while (!resp.empty()) {
+    if (parser.Parse(resp) != RequestParser::kCommand) break;
+    std::vector<std::string> args;
+    for (absl::string_view a : parser.args()) args.emplace_back(a);
+    out.push_back(std::move(args));
+    resp.remove_prefix(parser.consumed());
+  }
+  return out;
+}
+
+void AppendArgs(const std::vector<std::string>& args, std::string* out) {
+  std::vector<absl::string_view> views(args.begin(), args.end());
+  AppendRespCommand(views, out);
+}
+
+}  // namespace
+
+ClusterRouter::SlotDecision ClusterRouter::Decide(
+    int slot, ArgList args, const std::vector<int>& positions, bool asking) {
+  SlotDecision d;
+  d.slot = slot;
+  const int self = view_.self;
+  const int owner = view_.slots.owner(slot);
+  if (!view_.moving(slot)) {
+    if (owner != self) {
+      d.kind = SlotDecision::kMoved;
+      d.node = owner;
+    }
+    return d;
+  }
+  const int old_owner = view_.old_owner(slot);
+  const int new_owner = view_.new_owner(slot);
+  if (self == old_owner && owner == self) {
+    // Handing this slot over: the keys still here run here; keys already
+    // gone are asked of the new owner; keys on their way wait.
+    Db& db = engine_.keyspace().db(0);
+    const int64_t now = engine_.NowMs();
+    size_t present = 0;
+    for (int i : positions) {
+      if (outbox_keys_.contains(args[i])) {
+        d.kind = SlotDecision::kTryAgain;
+        return d;
+      }
+      present += db.Exists(args[i], now) ? 1 : 0;
+    }
+    if (present == positions.size()) return d;
+    if (present == 0) {
+      d.kind = SlotDecision::kAsk;
+      d.node = new_owner;
+    } else {
+      d.kind = SlotDecision::kTryAgain;
+    }
+    return d;
+  }
+  if (self == new_owner && asking) return d;
+  d.kind = SlotDecision::kMoved;
+  d.node = owner;
+  return d;
+}
+
+void ClusterRouter::ReplyDecision(const SlotDecision& d, ReplyWriter& reply) {
+  switch (d.kind) {
+    case SlotDecision::kRun:
+      return;
+    case SlotDecision::kMoved:
+    case SlotDecision::kAsk:
+      if (d.node < 0) {
+        reply.Error("CLUSTERDOWN Hash slot not served");
+        return;
+      }
+      reply.Error(absl::StrCat(d.kind == SlotDecision::kMoved ? "MOVED "
+                                                              : "ASK ",
+                               d.slot, " ", view_.hosts[d.node], ":",
+                               view_.ports[d.node]));
+      return;
+    case SlotDecision::kTryAgain:
+      reply.Error(kMigratingTryAgain);
+      return;
+  }
+}
+
+bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,
+                                  ArgList args, bool queueing,
+                                  ReplyWriter& reply) {
+  if (spec.full_name == "asking") return false;
+  const bool asking = client.asking;
+  client.asking = false;
+  if (client.cluster_peer) {
+    // A node handing keys over (or following an ASK): per slot, as asked.
+    if (spec.first_key == 0 && spec.find_keys == nullptr) return false;
+    return PeerRefuses(spec, args, reply);
+  }
+  // The keys: the command's, or for EXEC its whole queue (Redis's
+  // getNodeByQuery).
+  std::vector<absl::string_view> keys;
+  const bool is_exec = spec.full_name == "exec";
+  if (is_exec) {
+    if (!queueing) return false;
+    for (const Transaction::Queued& q : client.txn->queued) {
+      std::vector<absl::string_view> views(q.args.begin(), q.args.end());
+      for (int i : CommandKeyPositions(*q.spec, views)) {
+        keys.push_back(q.args[i]);
+      }
+    }
+  } else {
+    if (spec.first_key == 0 && spec.find_keys == nullptr) return false;
+    for (int i : CommandKeyPositions(spec, args)) keys.push_back(args[i]);
+  }
+  if (keys.empty()) return false;
+  const int slot = KeySlot(keys[0]);
+  bool cross = false;
+  for (absl::string_view k : keys) cross |= KeySlot(k) != slot;
+  SlotDecision d;
+  if (!cross) {
+    std::vector<int> positions(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) positions[i] = i;
+    d = Decide(slot, keys, positions, asking);
+    if (d.kind == SlotDecision::kRun) return false;
+  }
+  ++stats_.refused;
+  if (cross) {
+    reply.Error("CROSSSLOT Keys in request don't hash to the same slot");
+  } else {
+    ReplyDecision(d, reply);
+  }
+  if (is_exec) {
+    engine_.DiscardTransaction(client);
+  } else if (queueing) {
+    client.txn->dirty_exec = true;
+  }
+  return true;
+}
+
+void ClusterRouter::ChangeMembership(CommandContext& ctx, ArgList args) {
+  const std::string sub = absl::AsciiStrToLower(args[1]);
+  ClusterView& view = *engine_.mutable_cluster();
+  std::vector<std::string> members = view.new_members();
+  if (sub == "meet") {
+    int port = 0;
+    if (!absl::SimpleAtoi(args[3], &port) || port <= 0 || port > 65535) {
+      return ctx.reply.Error(
+          absl::StrCat("ERR Invalid base port specified: ", args[3]));
+    }
+    if (args.size() > 5) return ctx.reply.Error(kSyntaxErr);
+    const std::string id = absl::StrCat(args[2], ":", port);
+    if (std::find(members.begin(), members.end(), id) != members.end()) {
+      return ctx.reply.Ok();  // already a member
+    }
+    members.push_back(id);
+  } else {
+    // FORGET: a node's 40-hex name or its host:port.
+    const absl::string_view which = args[2];
+    int node = view.IndexOf(which);
+    if (node < 0) {
+      for (size_t i = 0; i < view.names.size(); ++i) {
+        if (absl::EqualsIgnoreCase(view.names[i], which)) node = i;
+      }
+    }
+    const std::string id = node >= 0 ? view.slots.nodes()[node] : "";
+    auto it = std::find(members.begin(), members.end(), id);
+    if (it == members.end()) {
+      return ctx.reply.Error(absl::StrCat("ERR Unknown node ", which));
+    }
+    if (node == view.self) {
+      return ctx.reply.Error("ERR I tried hard but I can't forget myself...");
+    }
+    members.erase(it);
+  }
+  if (view.migrating()) {
+    return ctx.reply.Error(
+        "ERR a membership change is still moving slots; try again later");
+  }
+  std::sort(members.begin(), members.end());
+  std::vector<std::string> record{"TWINKV.MEMBERS",
+                                  absl::StrCat(view.epoch() + 1),
+                                  absl::StrCat(view.new_members().size())};
+  record.insert(record.end(), view.new_members().begin(),
+                view.new_members().end());
+  record.insert(record.end(), members.begin(), members.end());
+  std::vector<absl::string_view> views(record.begin(), record.end());
+  Reply r = RunHere(2, views);
+  if (r.is_error()) return ctx.reply.Error(r.str);
+  ctx.reply.Ok();
+}
+
+bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
+  const std::string name = absl::AsciiStrToLower(args[0]);
+  ClusterView& view = *engine_.mutable_cluster();
+  const bool loading = engine_.loading();
+  if (name == "twinkv.members") {
+    // TWINKV.MEMBERS epoch n old-1..old-n new-1...
+    uint64_t epoch = 0;
+    size_t n = 0;
+    if (args.size() < 4 || !absl::SimpleAtoi(args[1], &epoch) ||
+        !absl::SimpleAtoi(args[2], &n) || 3 + n > args.size()) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    if (epoch <= view.epoch()) {
+      ctx.reply.Ok();  // known already
+      return true;
+    }
+    if (view.migrating() && !loading) {
+      ctx.reply.Error(
+          "TRYAGAIN the previous membership change is still moving slots");
+      return true;
+    }
+    std::vector<std::string> old_members, new_members;
+    for (size_t i = 3; i < 3 + n; ++i) old_members.emplace_back(args[i]);
+    for (size_t i = 3 + n; i < args.size(); ++i) {
+      new_members.emplace_back(args[i]);
+    }
+    if (new_members.empty()) {
+      ctx.reply.Error("ERR a cluster needs a member");
+      return true;
+    }
+    view.Adopt(epoch, old_members, new_members);
+    migrate_cursor_ = 0;
+    migrate_skipped_ = false;
+    ctx.AddDirty();  // logged as received
+    if (!loading && started_) {
+      std::vector<std::string> targets = view.slots.nodes();
+      std::vector<std::string> announce;
+      for (absl::string_view a : args) announce.emplace_back(a);
+      Announce(std::move(announce), std::move(targets));
+      MigrateStep();
+    }
+    ctx.reply.Ok();
+    return true;
+  }
+  if (name == "twinkv.migrated") {
+    // TWINKV.MIGRATED epoch node: the node handed over all it loses.
+    uint64_t epoch = 0;
+    if (args.size() != 3 || !absl::SimpleAtoi(args[1], &epoch)) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    if (epoch > view.epoch()) {
+      ctx.reply.Error("TRYAGAIN unknown membership epoch");
+      return true;
+    }
+    if (epoch == view.epoch() && view.migrating() &&
+        !view.migrated(args[2])) {
+      view.MarkMigrated(args[2]);
+      ctx.AddDirty();
+    }
+    ctx.reply.Ok();
+    return true;
+  }
+  if (name == "twinkv.outbox") {
+    // Only in the log: TWINKV.OUTBOX id target n key-1..key-n commands:
+    // the keys left the keyspace as a batch for `target`.
+    uint64_t id = 0;
+    size_t n = 0;
+    if (args.size() < 5 || !absl::SimpleAtoi(args[1], &id) ||
+        !absl::SimpleAtoi(args[3], &n) || args.size() != 5 + n) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    Batch& b = outbox_[id];
+    b.target = std::string(args[2]);
+    Db& db = engine_.keyspace().db(0);
+    for (size_t i = 4; i < 4 + n; ++i) {
+      b.keys.emplace_back(args[i]);
+      outbox_keys_.insert(std::string(args[i]));
+      // Out of the keyspace in the same record that keeps them: a torn
+      // log keeps both or neither.
+      engine_.BeforeWrite(0, args[i]);
+      db.Erase(args[i], ctx.now_ms);
+    }
+    b.commands = std::string(args.back());
+    next_batch_ = std::max(next_batch_, id + 1);
+    ctx.reply.Ok();
+    return true;
+  }
+  if (name == "twinkv.outdone") {
+    uint64_t id = 0;
+    if (args.size() != 2 || !absl::SimpleAtoi(args[1], &id)) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    auto it = outbox_.find(id);
+    if (it != outbox_.end()) {
+      for (const std::string& k : it->second.keys) outbox_keys_.erase(k);
+      outbox_.erase(it);
+    }
+    ctx.reply.Ok();
+    return true;
+  }
+  return false;
+}
+
+void ClusterRouter::Announce(std::vector<std::string> args,
+                             std::vector<std::string> targets) {
+  std::weak_ptr<bool> alive = alive_;
+  for (const std::string& target : targets) {
+    const int node = view_.IndexOf(target);
+    if (node < 0) continue;
+    SendTo(node, 2, args, options_.request_timeout, nullptr,
+           [this, alive, args, target](Reply r) {
+             if (alive.expired()) return;
+             if (r.type == Reply::Type::kStatus && r.str == "OK") return;
+             // Not yet (unreachable, or still busy with an older change):
+             // again later, while the change it announces is current.
+             runtime_.executor().Schedule(
+                 options_.tx_retry_interval, [this, alive, args, target] {
+                   if (alive.expired()) return;
+                   uint64_t epoch = 0;
+                   if (!absl::SimpleAtoi(args[1], &epoch) ||
+                       epoch < view_.epoch()) {
+                     return;
+                   }
+                   Announce(args, {target});
+                 });
+           });
+  }
+}
+
+void ClusterRouter::Start() {
+  started_ = true;
+  const ClusterView& view = view_;
+  if (!view.migrating()) return;
+  // Resume an interrupted change: tell everyone again (they ignore what
+  // they know), and hand over what is left.
+  std::vector<std::string> members{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
+                                   absl::StrCat(view.old_members().size())};
+  members.insert(members.end(), view.old_members().begin(),
+                 view.old_members().end());
+  members.insert(members.end(), view.new_members().begin(),
+                 view.new_members().end());
+  Announce(members, view.slots.nodes());
+  for (const std::string& id : view.old_members()) {
+    if (view.migrated(id)) {
+      Announce({"TWINKV.MIGRATED", absl::StrCat(view.epoch()), id},
+               view.slots.nodes());
+    }
+  }
+  MigrateStep();
+}
+
+void ClusterRouter::MigrateStep() {
+  migrate_timer_ = 0;
+  ClusterView& view = *engine_.mutable_cluster();
+  const std::string& self_id = view.slots.nodes()[view.self];
+  if (!view.migrating() || view.migrated(self_id)) return;
+  // Batches taken out and not confirmed go (again) first.
+  bool waiting = false;
+  for (auto& [id, batch] : outbox_) {
+    waiting = true;
+    if (!batch.in_flight) SendBatch(id);
+  }
+  if (waiting) return;  // SendBatch's answer steps on
+  Db& db = engine_.keyspace().db(0);
+  const int64_t now = engine_.NowMs();
+  // Collect up to kBatchKeys keys this node loses, per new owner.
+  std::map<int, std::vector<std::string>> found;
+  size_t count = 0;
+  int buckets = 0;
+  do {
+    migrate_cursor_ = db.ScanRaw(
+        migrate_cursor_,
+        [&](absl::string_view key, const Value&, int64_t) {
+          const int slot = KeySlot(key);
+          if (!view.moving(slot) || view.old_owner(slot) != view.self) return;
+          if (locks_.contains(key)) {
+            migrate_skipped_ = true;  // a transaction holds it: next pass
+            return;
+          }
+          found[view.new_owner(slot)].emplace_back(key);
+          ++count;
+        });
+  } while (migrate_cursor_ != 0 && count < kBatchKeys &&
+           ++buckets < kScanBucketsPerStep);
+  for (auto& [node, keys] : found) {
+    const uint64_t id = next_batch_++;
+    Batch& batch = outbox_[id];
+    batch.target = view.slots.nodes()[node];
+    // What rebuilds the keys there (DEL first: a stale copy from an
+    // earlier, interrupted hand-over must not mix in).
+    std::vector<std::string> del{"DEL"};
+    for (const std::string& key : keys) {
+      const Value* value = db.Find(key, now);
+      if (value == nullptr) continue;  // expired meanwhile
+      del.push_back(key);
+      AppendKeyRewrite(key, *value, db.GetExpire(key, now), &batch.commands);
+      batch.keys.push_back(key);
+    }
+    std::string commands;
+    AppendArgs(del, &commands);
+    commands += batch.commands;
+    batch.commands = std::move(commands);
+    // Out of the keyspace, into the log as a batch on its way: a restart
+    // sends it again rather than serve or lose it.
+    for (const std::string& key : batch.keys) {
+      engine_.BeforeWrite(0, key);
+      db.Erase(key, now);
+      outbox_keys_.insert(key);
+    }
+    if (CommandLog* log = engine_.command_log()) {
+      // One record: replayed, it takes the keys out and keeps the batch.
+      std::vector<std::string> record{"TWINKV.OUTBOX", absl::StrCat(id),
+                                      batch.target,
+                                      absl::StrCat(batch.keys.size())};
+      record.insert(record.end(), batch.keys.begin(), batch.keys.end());
+      record.push_back(batch.commands);
+      std::vector<absl::string_view> views(record.begin(), record.end());
+      log->Append(0, views);
+    }
+    engine_.AddDirty(batch.keys.size());
+    SendBatch(id);
+  }
+  if (!found.empty()) return;
+  if (migrate_cursor_ != 0) {
+    migrate_timer_ = runtime_.executor().Schedule(absl::ZeroDuration(),
+                                                  [this] { MigrateStep(); });
+    return;
+  }
+  if (migrate_skipped_) {
+    // A pass skipped locked keys: go round again once they may be free.
+    migrate_skipped_ = false;
+    migrate_timer_ = runtime_.executor().Schedule(kMigrateRetry,
+                                                  [this] { MigrateStep(); });
+    return;
+  }
+  // Nothing of the lost slots is left here.
+  const std::string id = self_id;
+  const std::string epoch = absl::StrCat(view.epoch());
+  if (CommandLog* log = engine_.command_log()) {
+    const absl::string_view record[] = {"TWINKV.MIGRATED", epoch, id};
+    log->Append(0, record);
+  }
+  view.MarkMigrated(id);
+  Announce({"TWINKV.MIGRATED", epoch, id}, view.slots.nodes());
+}
+
+void ClusterRouter::SendBatch(uint64_t id) {
+  auto it = outbox_.find(id);
+  if (it == outbox_.end()) return;
+  Batch& batch = it->second;
+  const int node = view_.IndexOf(batch.target);
+  if (node < 0) return;
+  batch.in_flight = true;
+  std::weak_ptr<bool> alive = alive_;
+  auto finish = [this, alive, id](bool ok) {
+    if (alive.expired()) return;
+    auto it = outbox_.find(id);
+    if (it == outbox_.end()) return;
+    it->second.in_flight = false;
+    if (!ok) {
+      if (migrate_timer_ == 0) {
+        migrate_timer_ = runtime_.executor().Schedule(
+            kMigrateRetry, [this] { MigrateStep(); });
+      }
+      return;
+    }
+    for (const std::string& k : it->second.keys) outbox_keys_.erase(k);
+    outbox_.erase(it);
+    if (CommandLog* log = engine_.command_log()) {
+      const std::string sid = absl::StrCat(id);
+      const absl::string_view record[] = {"TWINKV.OUTDONE", sid};
+      log->Append(0, record);
+    }
+    if (migrate_timer_ == 0) {
+      migrate_timer_ = runtime_.executor().Schedule(absl::ZeroDuration(),
+                                                    [this] { MigrateStep(); });
+    }
+  };
+  if (node == view_.self) {  // cannot happen: a node never gains from itself
+    finish(false);
+    return;
+  }
+  // One connection, in order: the DEL before the rebuilding commands, and
+  // the last reply means all ran, each logged by the new owner before it
+  // answered.
+  PoolFor(node, 2).Borrow().Then(
+      [this, alive, commands = SplitCommands(batch.commands),
+       finish](absl::StatusOr<Lease> lease) mutable {
+        if (alive.expired()) return;
+        if (!lease.ok()) {
+          finish(false);
+          return;
+        }
+        auto remaining = std::make_shared<size_t>(commands.size());
+        auto failed = std::make_shared<bool>(false);
+        Client& client = lease->client();
+        for (auto& command : commands) {
+          client.Send(std::move(command), options_.request_timeout)
+              .Then([remaining, failed, finish](ReplyOrError r) {
+                if (!r.ok() || r->is_error()) *failed = true;
+                if (--*remaining == 0) finish(!*failed);
+              });
+        }
+        lease->Return();  // the client keeps them in order
+      });
+}
+
+void ClusterRouter::AppendMemberState(std::string* out) {
+  const ClusterView& view = view_;
+  if (view.epoch() == 0) return;
+  std::vector<std::string> members{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
+                                   absl::StrCat(view.old_members().size())};
+  members.insert(members.end(), view.old_members().begin(),
+                 view.old_members().end());
+  members.insert(members.end(), view.new_members().begin(),
+                 view.new_members().end());
+  AppendArgs(members, out);
+  for (const std::string& id : view.old_members()) {
+    if (view.migrated(id)) {
+      AppendArgs({"TWINKV.MIGRATED", absl::StrCat(view.epoch()), id}, out);
+    }
+  }
+  for (const auto& [id, batch] : outbox_) {
+    std::vector<std::string> record{"TWINKV.OUTBOX", absl::StrCat(id),
+                                    batch.target,
+                                    absl::StrCat(batch.keys.size())};
+    record.insert(record.end(), batch.keys.begin(), batch.keys.end());
+    record.push_back(batch.commands);
+    AppendArgs(record, out);
+  }
+}
+
+}  // namespace twinkv
