@@ -288,6 +288,9 @@ class ClusterRouter : public CommandRouter {
   void StartTx(int kind, ClientState& client, ArgList args,
                const std::vector<int>& owners);
   void Attempt(const std::shared_ptr<Tx>& tx);
+  // SendTo by node id (CLUSTERDOWN if the id is no node any more).
+  void SendToId(const std::string& id, std::vector<std::string> args,
+                absl::AnyInvocable<void(Reply)> done);
   void OnPrepared(const std::shared_ptr<Tx>& tx);
   void Commit(const std::shared_ptr<Tx>& tx);
   void SendCommits(const std::string& txid);

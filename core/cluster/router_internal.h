@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "core/cluster/router.h"
@@ -63,9 +64,17 @@ struct ClusterRouter::Parked {
 struct ClusterRouter::Tx {
   int kind = kTxMset;
   std::shared_ptr<Op> op;  // the client's
-  std::vector<int> nodes;  // participants, ascending
-  // Per participant: the PREPARE tail (keys, with values for writes), and
-  // for MGET the argument positions of its keys.
+  // The command (MSET/MSETNX: keys and values; MGET: keys).
+  std::vector<std::string> args;
+  int step = 2;
+  // Slots an ASK sent elsewhere (a membership change is moving them), by
+  // the node id to ask.
+  absl::flat_hash_map<int, std::string> asked;
+  // This attempt's participants (node ids, ascending), and per
+  // participant the PREPARE tail (keys, with values for writes) and the
+  // argument positions of its keys. Grouped again for every attempt: the
+  // owners may change between attempts.
+  std::vector<std::string> nodes;
   std::vector<std::vector<std::string>> parts;
   std::vector<std::vector<int>> positions;
   size_t nkeys = 0;

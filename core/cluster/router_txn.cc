@@ -160,24 +160,9 @@ void ClusterRouter::StartTx(int kind, ClientState& client, ArgList args,
   auto tx = std::make_shared<Tx>();
   tx->kind = kind;
   tx->deadline = runtime_.clock().Monotonic() + options_.request_timeout;
-  const int step = kind == kTxMget ? 1 : 2;
+  tx->step = kind == kTxMget ? 1 : 2;
   tx->nkeys = owners.size();
-  // Participants in ascending order; each gets its keys in request order.
-  std::vector<int> nodes = owners;
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  tx->nodes = nodes;
-  tx->parts.resize(nodes.size());
-  tx->positions.resize(nodes.size());
-  for (size_t i = 0; i < owners.size(); ++i) {
-    const size_t p =
-        std::lower_bound(nodes.begin(), nodes.end(), owners[i]) -
-        nodes.begin();
-    const int pos = 1 + static_cast<int>(i) * step;
-    tx->parts[p].emplace_back(args[pos]);
-    if (step == 2) tx->parts[p].emplace_back(args[pos + 1]);
-    tx->positions[p].push_back(pos);
-  }
+  for (absl::string_view a : args) tx->args.emplace_back(a);
   ++stats_.split;
   tx->op = StartOp(client, 1, [](std::vector<Reply>& parts) {
     return std::move(parts[0]);
@@ -187,7 +172,46 @@ void ClusterRouter::StartTx(int kind, ClientState& client, ArgList args,
   Attempt(tx);
 }
 
+void ClusterRouter::SendToId(const std::string& id, std::vector<std::string> args,
+                             absl::AnyInvocable<void(Reply)> done) {
+  const int node = NodeIndex(id);
+  if (node < 0) {
+    done(Reply::Error(absl::StrCat("CLUSTERDOWN ", id, " is unknown")));
+    return;
+  }
+  SendTo(node, 2, std::move(args), options_.request_timeout, nullptr,
+         std::move(done));
+}
+
 void ClusterRouter::Attempt(const std::shared_ptr<Tx>& tx) {
+  // Participants in ascending order; each gets its keys in request order.
+  std::vector<std::string> owner_of(tx->nkeys);
+  for (size_t i = 0; i < tx->nkeys; ++i) {
+    const std::string& key = tx->args[1 + i * tx->step];
+    const int slot = KeySlot(key);
+    auto asked = tx->asked.find(slot);
+    owner_of[i] = asked != tx->asked.end() ? asked->second
+                                           : view_.slots.owner_id(slot);
+    if (owner_of[i].empty()) {
+      FinishTx(tx, Reply::Error("CLUSTERDOWN Hash slot not served"));
+      return;
+    }
+  }
+  tx->nodes = owner_of;
+  std::sort(tx->nodes.begin(), tx->nodes.end());
+  tx->nodes.erase(std::unique(tx->nodes.begin(), tx->nodes.end()),
+                  tx->nodes.end());
+  tx->parts.assign(tx->nodes.size(), {});
+  tx->positions.assign(tx->nodes.size(), {});
+  for (size_t i = 0; i < tx->nkeys; ++i) {
+    const size_t p = std::lower_bound(tx->nodes.begin(), tx->nodes.end(),
+                                      owner_of[i]) -
+                     tx->nodes.begin();
+    const int pos = 1 + static_cast<int>(i) * tx->step;
+    tx->parts[p].push_back(tx->args[pos]);
+    if (tx->step == 2) tx->parts[p].push_back(tx->args[pos + 1]);
+    tx->positions[p].push_back(pos);
+  }
   tx->txid = absl::StrCat(absl::Hex(incarnation_), "-", ++next_tx_);
   undecided_[tx->txid] = false;
   tx->replies.assign(tx->nodes.size(), Reply());
@@ -199,12 +223,11 @@ void ClusterRouter::Attempt(const std::shared_ptr<Tx>& tx) {
   for (size_t p = 0; p < tx->nodes.size(); ++p) {
     std::vector<std::string> args{"TWINKV.PREPARE", txid, self_id_, mode};
     args.insert(args.end(), tx->parts[p].begin(), tx->parts[p].end());
-    SendTo(tx->nodes[p], 2, std::move(args), options_.request_timeout,
-           nullptr, [this, tx, p, txid](Reply r) {
-             if (tx->txid != txid) return;
-             tx->replies[p] = std::move(r);
-             if (--tx->outstanding == 0) OnPrepared(tx);
-           });
+    SendToId(tx->nodes[p], std::move(args), [this, tx, p, txid](Reply r) {
+      if (tx->txid != txid) return;
+      tx->replies[p] = std::move(r);
+      if (--tx->outstanding == 0) OnPrepared(tx);
+    });
   }
   if (--tx->outstanding == 0) OnPrepared(tx);
 }
@@ -218,6 +241,21 @@ void ClusterRouter::OnPrepared(const std::shared_ptr<Tx>& tx) {
   bool exists = false;
   const Reply* failure = nullptr;
   for (const Reply& r : tx->replies) {
+    if (IsRedirect(r)) {
+      // A membership change moves the slot: the next attempt asks (ASK)
+      // or goes (MOVED) where it was sent.
+      std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
+      int slot = -1;
+      const int target = parts.size() == 3 ? view_.IndexOf(parts[2]) : -1;
+      if (target >= 0 && absl::SimpleAtoi(parts[1], &slot) && slot >= 0 &&
+          slot < kClusterSlots) {
+        if (parts[0] == "ASK") {
+          tx->asked[slot] = std::string(parts[2]);
+        } else {
+          engine_.mutable_cluster()->NoteMoved(slot, target);
+        }
+      }
+    }
     if (IsTryAgain(r) || IsRedirect(r)) {
       // Locked, or moving to another node: roll back and try again.
       locked = true;
@@ -293,8 +331,7 @@ void ClusterRouter::OnPrepared(const std::shared_ptr<Tx>& tx) {
     FinishTx(tx, Reply::Error(kLockedErr));
   };
   for (size_t p = 0; p < tx->nodes.size(); ++p) {
-    SendTo(tx->nodes[p], 2, {"TWINKV.ABORT", txid}, options_.request_timeout,
-           nullptr, after);
+    SendToId(tx->nodes[p], {"TWINKV.ABORT", txid}, after);
   }
 }
 
@@ -302,9 +339,9 @@ void ClusterRouter::Commit(const std::shared_ptr<Tx>& tx) {
   const std::string txid = tx->txid;
   auto decided = std::make_unique<Decided>();
   std::vector<std::string> record{"TWINKV.DECIDE", txid};
-  for (int node : tx->nodes) {
-    decided->nodes.push_back(view_.slots.nodes()[node]);
-    record.push_back(view_.slots.nodes()[node]);
+  for (const std::string& node : tx->nodes) {
+    decided->nodes.push_back(node);
+    record.push_back(node);
   }
   decided->acked.assign(tx->nodes.size(), false);
   decided_[txid] = std::move(decided);
@@ -332,9 +369,8 @@ void ClusterRouter::Commit(const std::shared_ptr<Tx>& tx) {
     decided_.erase(txid);
     --stats_.tx_committed;
     ++stats_.tx_aborted;
-    for (int node : tx->nodes) {
-      SendTo(node, 2, {"TWINKV.ABORT", txid}, options_.request_timeout,
-             nullptr, [](Reply) {});
+    for (const std::string& node : tx->nodes) {
+      SendToId(node, {"TWINKV.ABORT", txid}, [](Reply) {});
     }
     FinishTx(tx, Reply::Error(absl::StrCat(
                      "CLUSTERDOWN ", self_id_,
@@ -470,15 +506,28 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
     if (prepared_.contains(txid)) {
       return ctx.reply.Error("ERR transaction already prepared");
     }
-    for (size_t i = 4; i < args.size(); i += step) {
-      const int owner = view_.slots.OwnerOfKey(args[i]);
-      if (owner != view_.self && !loading) {
-        return ctx.reply.Error(absl::StrCat(
-            "MOVED ", KeySlot(args[i]), " ", view_.hosts[owner], ":",
-            view_.ports[owner]));
+    if (!loading) {
+      // Each slot's keys must be this node's to lock (as a peer asks: a
+      // slot moving here counts), and free.
+      std::vector<int> keys;
+      for (size_t i = 4; i < args.size(); i += step) keys.push_back(i);
+      std::vector<int> seen;
+      for (int k : keys) {
+        const int slot = KeySlot(args[k]);
+        if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
+        seen.push_back(slot);
+        std::vector<int> in_slot;
+        for (int j : keys) {
+          if (KeySlot(args[j]) == slot) in_slot.push_back(j);
+        }
+        const SlotDecision d = Decide(slot, args, in_slot, /*asking=*/true);
+        if (d.kind != SlotDecision::kRun) {
+          ReplyDecision(d, ctx.reply);
+          return;
+        }
       }
-      if (!loading && locks_.contains(args[i])) {
-        return ctx.reply.Error(kLockedErr);
+      for (int k : keys) {
+        if (locks_.contains(args[k])) return ctx.reply.Error(kLockedErr);
       }
     }
     if (mode == "WRITENX" && !loading) {
