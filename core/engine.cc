@@ -572,6 +572,7 @@ void Engine::DiscardTransaction(ClientState& client) {
   txn->dirty_exec = false;
   txn->queued.clear();
   txn->queued_flags = 0;
+  txn->proxy_node.clear();
 }
 
 void Engine::TouchWatched(int db, absl::string_view key, bool expiry) {

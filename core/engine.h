@@ -88,6 +88,9 @@ struct Transaction {
   std::vector<Queued> queued;
   uint32_t queued_flags = 0;  // union of the queued commands' flags
   std::vector<Watched> watched;
+  // Proxy mode: the node (id) owning every key queued so far; EXEC runs
+  // the block there (empty: no key yet).
+  std::string proxy_node;
   // The engine that knows the watched keys (nullptr once it is gone).
   Engine* engine = nullptr;
 };

@@ -171,6 +171,13 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   }
 
   const Kind kind = KindOf(spec);
+  if (queueing && spec.full_name == "exec" &&
+      !client.txn->proxy_node.empty() &&
+      client.txn->proxy_node != view_.slots.nodes()[self] &&
+      !client.txn->dirty_exec) {
+    ForwardTransaction(client);
+    return true;
+  }
   if (!keyed) {
     if (kind == Kind::kDefault) return false;
     if (queueing) {
@@ -229,6 +236,21 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
       }
     }
   }
+  if (queueing && !several && single_owner >= 0) {
+    // A transaction runs on one node: the owner of all its keys.
+    std::string& node = client.txn->proxy_node;
+    const std::string& owner = view_.slots.nodes()[single_owner];
+    if (node.empty()) node = owner;
+    if (node != owner) {
+      client.txn->dirty_exec = true;
+      ++stats_.refused;
+      reply.Error(
+          "CROSSSLOT Keys in request don't hash to the same slot (a "
+          "transaction runs on one node)");
+      return true;
+    }
+    if (single_owner != self) return false;  // queued; EXEC forwards it
+  }
   if (single_owner == -1 || (!several && single_owner == self)) {
     if (AnyLocked(spec, args)) {
       // Behind a cross-node transaction: wait for it (MULTI queueing runs
@@ -244,9 +266,10 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   if (queueing || spec.full_name == "watch") {
     if (queueing) client.txn->dirty_exec = true;
     ++stats_.refused;
-    reply.Error(
-        "ERR proxy mode runs MULTI/EXEC and WATCH on the keys of the node "
-        "the client is connected to only");
+    reply.Error(queueing ? "CROSSSLOT Keys in request don't hash to the same "
+                           "slot (a transaction runs on one node)"
+                         : "ERR proxy mode runs WATCH on the keys of the node "
+                           "the client is connected to only");
     return true;
   }
   if (!several) {
@@ -531,6 +554,66 @@ void ClusterRouter::SplitSum(ClientState& client, ArgList args,
     SendRetrying(g.nodes[p], client.protocol, std::move(sub), deadline,
                  [this, op, p](Reply r) { PartDone(op, p, std::move(r)); });
   }
+}
+
+void ClusterRouter::ForwardTransaction(ClientState& client) {
+  ++stats_.forwarded;
+  Transaction& txn = *client.txn;
+  const int node = view_.IndexOf(txn.proxy_node);
+  std::vector<std::vector<std::string>> block;
+  block.push_back({"MULTI"});
+  for (Transaction::Queued& q : txn.queued) block.push_back(std::move(q.args));
+  block.push_back({"EXEC"});
+  engine_.DiscardTransaction(client);  // the block now lives on `node`
+  std::shared_ptr<Op> op =
+      StartOp(client, 1, [](std::vector<Reply>& parts) {
+        return std::move(parts[0]);
+      });
+  op->in_route = false;
+  pending_route_.reset();
+  if (node < 0) {
+    PartDone(op, 0, Reply::Error("CLUSTERDOWN the transaction's node is gone"));
+    return;
+  }
+  const std::string name =
+      absl::StrCat(view_.hosts[node], ":", view_.ports[node]);
+  std::weak_ptr<bool> alive = alive_;
+  // A connection of its own: nothing may run between MULTI and EXEC there.
+  PoolFor(node, client.protocol)
+      .Borrow()
+      .Then([this, alive, op, name, block = std::move(block)](
+                absl::StatusOr<Lease> lease) mutable {
+        if (alive.expired()) return;
+        if (!lease.ok()) {
+          PartDone(op, 0,
+                   Reply::Error(absl::StrCat("CLUSTERDOWN ", name,
+                                             " is unreachable: ",
+                                             lease.status().message())));
+          return;
+        }
+        auto held = std::make_shared<Lease>(std::move(*lease));
+        const size_t last = block.size() - 1;
+        for (size_t i = 0; i <= last; ++i) {
+          Future<ReplyOrError> f = (*held)->Send(std::move(block[i]));
+          if (i != last) continue;
+          std::move(f).Then([this, alive, op, name, held](ReplyOrError r) {
+            if (!r.ok()) held->MarkBroken();  // MULTI may be left open
+            held->Return();
+            if (alive.expired()) return;
+            if (r.ok()) {
+              PartDone(op, 0, std::move(*r));
+            } else if (NeverSent(r.status())) {
+              PartDone(op, 0, Reply::Error(absl::StrCat(
+                                  "CLUSTERDOWN ", name, " is unreachable: ",
+                                  r.status().message())));
+            } else {
+              PartDone(op, 0, Reply::Error(absl::StrCat(
+                                  "UNKNOWN ", name, " did not answer: ",
+                                  r.status().message())));
+            }
+          });
+        }
+      });
 }
 
 void ClusterRouter::Broadcast(Kind kind, ClientState& client, ArgList args) {

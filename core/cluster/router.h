@@ -24,8 +24,9 @@
 //                 (core/cluster/router_cross.cc).
 //   refused       other multi-key commands whose keys span nodes get
 //                 CROSSSLOT (BLMOVE, BRPOPLPUSH, SORT, LMPOP...), and so
-//                 do transactions touching keys of other nodes:
-//                 MULTI/EXEC and WATCH run on this node's keys only.
+//                 do transactions whose keys span nodes: MULTI/EXEC
+//                 runs on the one node that owns all its keys (EXEC
+//                 sends the block there); WATCH works on this node's keys.
 //
 // Peers. A node forwards over connections that introduce themselves with
 // TWINKV.PEER; on those, commands run on the receiving node (never routed
@@ -214,6 +215,9 @@ class ClusterRouter : public CommandRouter {
   void SplitSum(ClientState& client, ArgList args,
                 const std::vector<int>& owners);
   void Broadcast(Kind kind, ClientState& client, ArgList args);
+  // EXEC of a transaction whose keys all live on another node: MULTI, the
+  // queued commands and EXEC go there on a connection of their own.
+  void ForwardTransaction(ClientState& client);
   void Scan(ClientState& client, ArgList args, ReplyWriter& reply);
 
   // --- Multi-key commands across nodes other than MSET/MSETNX/MGET and

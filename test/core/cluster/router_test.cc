@@ -287,7 +287,7 @@ TEST_F(RouterTest, PublishReachesSubscribersOfEveryNode) {
   EXPECT_EQ(Must(*c, {"PUBLISH", "other", "x"}), Reply::Integer(0));
 }
 
-TEST_F(RouterTest, TransactionsAndOtherMultiKeyCommandsStayOnOneNode) {
+TEST_F(RouterTest, TransactionsRunOnTheNodeOwningAllTheirKeys) {
   auto c = Connect(0);
   // Keys of this node: MULTI works as usual.
   EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
@@ -295,12 +295,33 @@ TEST_F(RouterTest, TransactionsAndOtherMultiKeyCommandsStayOnOneNode) {
   EXPECT_EQ(Must(*c, {"INCR", keys_[0][0]}), Reply::Status("QUEUED"));
   EXPECT_EQ(Must(*c, {"EXEC"}),
             Reply::Array({Reply::Status("OK"), Reply::Integer(2)}));
-  // A key of another node dooms the transaction.
+  // Keys of one other node: EXEC runs the block there.
   EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
-  Reply refused = Must(*c, {"SET", keys_[1][0], "1"});
-  EXPECT_TRUE(refused.is_error());
+  EXPECT_EQ(Must(*c, {"SET", keys_[1][0], "5"}), Reply::Status("QUEUED"));
+  EXPECT_EQ(Must(*c, {"PING"}), Reply::Status("QUEUED"));
+  EXPECT_EQ(Must(*c, {"INCRBY", keys_[1][1], "3"}), Reply::Status("QUEUED"));
+  EXPECT_EQ(Must(*c, {"EXEC"}),
+            Reply::Array({Reply::Status("OK"), Reply::Status("PONG"),
+                          Reply::Integer(3)}));
+  EXPECT_TRUE(Holds(1, keys_[1][0]));
+  EXPECT_TRUE(Holds(1, keys_[1][1]));
+  EXPECT_FALSE(Holds(0, keys_[1][0]));
+  // The block's own errors come back as the owner's EXEC gives them.
+  EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"LPUSH", keys_[1][0], "x"}), Reply::Status("QUEUED"));
+  Reply mixed = Must(*c, {"EXEC"});
+  ASSERT_EQ(mixed.elements.size(), 1u) << mixed.DebugString();
+  EXPECT_TRUE(absl::StartsWith(mixed.elements[0].str, "WRONGTYPE"));
+  // Keys of two nodes doom the transaction.
+  EXPECT_EQ(Must(*c, {"MULTI"}), Reply::Status("OK"));
+  EXPECT_EQ(Must(*c, {"SET", keys_[2][0], "1"}), Reply::Status("QUEUED"));
+  Reply refused = Must(*c, {"SET", keys_[1][2], "1"});
+  EXPECT_TRUE(absl::StartsWith(refused.str, "CROSSSLOT")) << refused.str;
   EXPECT_TRUE(absl::StartsWith(Must(*c, {"EXEC"}).str, "EXECABORT"));
-  EXPECT_FALSE(Holds(1, keys_[1][0]));
+  EXPECT_FALSE(Holds(2, keys_[2][0]));
+  EXPECT_FALSE(Holds(1, keys_[1][2]));
+  // The connection is usable after all of it.
+  EXPECT_EQ(Must(*c, {"GET", keys_[1][0]}), Reply::Bulk("5"));
   EXPECT_TRUE(Must(*c, {"WATCH", keys_[2][0]}).is_error());
   // Same-node multi-key commands are forwarded whole; LMPOP spanning
   // nodes is refused.
