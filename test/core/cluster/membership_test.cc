@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "sim/network.h"
 #include "sim/world.h"
+#include "test/core/cluster/sim_cluster.h"
 
 namespace twinkv {
 namespace {
@@ -32,40 +33,20 @@ using sim::Node;
 using sim::Process;
 using sim::World;
 
-constexpr uint16_t kPort = 6379;
+using cluster_test::Id;
+using cluster_test::kPort;
+using cluster_test::NodeConfig;
+using cluster_test::ServerProcess;
 const char* const kIps[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
 
-std::string Id(int i) { return absl::StrCat(kIps[i], ":", kPort); }
+// Nodes 0-2 form the cluster; node 3 starts alone, empty, to join.
+Config MembershipConfig(int index, const std::string& mode) {
+  return NodeConfig(mode,
+                    index < 3 ? cluster_test::Ids(3)
+                              : std::vector<std::string>{Id(3)},
+                    Id(index));
+}
 
-class ServerProcess final : public Process {
- public:
-  ServerProcess(Node& node, int index, const std::string& mode)
-      : server_(node, MakeConfig(index, mode)) {
-    absl::Status status = server_.Start();
-    EXPECT_TRUE(status.ok()) << status;
-  }
-  ServerNode& server() { return server_; }
-
- private:
-  static Config MakeConfig(int index, const std::string& mode) {
-    Config config;
-    config.bind = {"0.0.0.0"};
-    config.protected_mode = false;
-    config.port = kPort;
-    config.cluster_mode = mode;
-    // Nodes 0-2 form the cluster; node 3 starts alone, empty, to join.
-    if (index < 3) {
-      config.cluster_nodes = {Id(0), Id(1), Id(2)};
-    } else {
-      config.cluster_nodes = {Id(3)};
-    }
-    config.cluster_self = Id(index);
-    config.appendonly = true;
-    config.appendfsync = "always";
-    return config;
-  }
-  ServerNode server_;
-};
 
 class MembershipTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -74,7 +55,7 @@ class MembershipTest : public ::testing::TestWithParam<std::string> {
       Node& node = world_.AddNode(absl::StrCat("n", i), kIps[i]);
       const std::string mode = GetParam();
       node.SetBoot([i, mode](Node& n) -> std::unique_ptr<Process> {
-        return std::make_unique<ServerProcess>(n, i, mode);
+        return std::make_unique<ServerProcess>(n, MembershipConfig(i, mode));
       });
       node.Boot();
       nodes_.push_back(&node);

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "sim/network.h"
 #include "sim/world.h"
+#include "test/core/cluster/sim_cluster.h"
 
 namespace twinkv {
 namespace {
@@ -32,42 +33,14 @@ using sim::Node;
 using sim::Process;
 using sim::World;
 
-constexpr uint16_t kPort = 6379;
+using cluster_test::kPort;
+using cluster_test::NodeConfig;
+using cluster_test::ServerProcess;
 const char* const kIps[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
 const char kStandaloneIp[] = "10.0.0.4";
 
-std::vector<std::string> Members() {
-  std::vector<std::string> ids;
-  for (const char* ip : kIps) ids.push_back(absl::StrCat(ip, ":", kPort));
-  return ids;
-}
+std::vector<std::string> Members() { return cluster_test::Ids(3); }
 
-class ServerProcess final : public Process {
- public:
-  // index -1: the standalone node.
-  ServerProcess(Node& node, int index) : server_(node, MakeConfig(index)) {
-    absl::Status status = server_.Start();
-    EXPECT_TRUE(status.ok()) << status;
-  }
-  ServerNode& server() { return server_; }
-
- private:
-  static Config MakeConfig(int index) {
-    Config config;
-    config.bind = {"0.0.0.0"};
-    config.protected_mode = false;
-    config.port = kPort;
-    config.appendonly = true;
-    config.appendfsync = "always";
-    if (index >= 0) {
-      config.cluster_mode = "proxy";
-      config.cluster_nodes = Members();
-      config.cluster_self = Members()[index];
-    }
-    return config;
-  }
-  ServerNode server_;
-};
 
 // A random seed, or TWINKV_SEED's to replay a run.
 unsigned TestSeed(const char* test) {
@@ -91,14 +64,15 @@ class RouterCrossTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) {
       Node& node = world_.AddNode(absl::StrCat("n", i), kIps[i]);
       node.SetBoot([i](Node& n) -> std::unique_ptr<Process> {
-        return std::make_unique<ServerProcess>(n, i);
+        return std::make_unique<ServerProcess>(
+            n, NodeConfig("proxy", Members(), Members()[i]));
       });
       node.Boot();
       nodes_.push_back(&node);
     }
     standalone_ = &world_.AddNode("solo", kStandaloneIp);
     standalone_->SetBoot([](Node& n) -> std::unique_ptr<Process> {
-      return std::make_unique<ServerProcess>(n, -1);
+      return std::make_unique<ServerProcess>(n, NodeConfig("", {}, ""));
     });
     standalone_->Boot();
     client_node_ = &world_.AddNode("client", "10.0.0.9");

@@ -19,6 +19,7 @@
 #include "core/server_node.h"
 #include "gtest/gtest.h"
 #include "sim/network.h"
+#include "test/core/cluster/sim_cluster.h"
 #include "sim/world.h"
 
 namespace twinkv {
@@ -29,39 +30,13 @@ using sim::Node;
 using sim::Process;
 using sim::World;
 
-constexpr uint16_t kPort = 6379;
+using cluster_test::kPort;
+using cluster_test::NodeConfig;
+using cluster_test::ServerProcess;
 const char* const kIps[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
 
-std::vector<std::string> Members() {
-  std::vector<std::string> ids;
-  for (const char* ip : kIps) ids.push_back(absl::StrCat(ip, ":", kPort));
-  return ids;
-}
+std::vector<std::string> Members() { return cluster_test::Ids(3); }
 
-class ServerProcess final : public Process {
- public:
-  ServerProcess(Node& node, int index) : server_(node, MakeConfig(index)) {
-    absl::Status status = server_.Start();
-    EXPECT_TRUE(status.ok()) << status;
-  }
-  ServerNode& server() { return server_; }
-
- private:
-  static Config MakeConfig(int index) {
-    Config config;
-    config.bind = {"0.0.0.0"};
-    config.protected_mode = false;
-    config.port = kPort;
-    config.cluster_mode = "proxy";
-    config.cluster_nodes = Members();
-    config.cluster_self = Members()[index];
-    // Durable: transactions must survive restarts.
-    config.appendonly = true;
-    config.appendfsync = "always";
-    return config;
-  }
-  ServerNode server_;
-};
 
 // One reply (or failure) with the time it came.
 struct Outcome {
@@ -108,7 +83,8 @@ class RouterTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) {
       Node& node = world_.AddNode(absl::StrCat("n", i), kIps[i]);
       node.SetBoot([i](Node& n) -> std::unique_ptr<Process> {
-        return std::make_unique<ServerProcess>(n, i);
+        return std::make_unique<ServerProcess>(
+            n, NodeConfig("proxy", Members(), Members()[i]));
       });
       node.Boot();
       nodes_.push_back(&node);
