@@ -45,6 +45,17 @@ std::vector<std::vector<std::string>> SplitCommands(absl::string_view resp) {
   return out;
 }
 
+// TWINKV.MEMBERS epoch n old-1..old-n new-1..: the view's change.
+std::vector<std::string> MembersRecord(const ClusterView& view) {
+  std::vector<std::string> record{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
+                                  absl::StrCat(view.old_members().size())};
+  record.insert(record.end(), view.old_members().begin(),
+                view.old_members().end());
+  record.insert(record.end(), view.new_members().begin(),
+                view.new_members().end());
+  return record;
+}
+
 void AppendArgs(const std::vector<std::string>& args, std::string* out) {
   std::vector<absl::string_view> views(args.begin(), args.end());
   AppendRespCommand(views, out);
@@ -359,13 +370,7 @@ void ClusterRouter::Start() {
   if (!view.migrating()) return;
   // Resume an interrupted change: tell everyone again (they ignore what
   // they know), and hand over what is left.
-  std::vector<std::string> members{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
-                                   absl::StrCat(view.old_members().size())};
-  members.insert(members.end(), view.old_members().begin(),
-                 view.old_members().end());
-  members.insert(members.end(), view.new_members().begin(),
-                 view.new_members().end());
-  Announce(members, view.slots.nodes());
+  Announce(MembersRecord(view), view.slots.nodes());
   for (const std::string& id : view.old_members()) {
     if (view.migrated(id)) {
       Announce({"TWINKV.MIGRATED", absl::StrCat(view.epoch()), id},
@@ -534,13 +539,7 @@ void ClusterRouter::SendBatch(uint64_t id) {
 void ClusterRouter::AppendMemberState(std::string* out) {
   const ClusterView& view = view_;
   if (view.epoch() == 0) return;
-  std::vector<std::string> members{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
-                                   absl::StrCat(view.old_members().size())};
-  members.insert(members.end(), view.old_members().begin(),
-                 view.old_members().end());
-  members.insert(members.end(), view.new_members().begin(),
-                 view.new_members().end());
-  AppendArgs(members, out);
+  AppendArgs(MembersRecord(view), out);
   for (const std::string& id : view.old_members()) {
     if (view.migrated(id)) {
       AppendArgs({"TWINKV.MIGRATED", absl::StrCat(view.epoch()), id}, out);
