@@ -249,9 +249,20 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
       return true;
     }
     if (view.migrating() && !loading) {
-      ctx.reply.Error(
-          "TRYAGAIN the previous membership change is still moving slots");
-      return true;
+      // A node starts a change only once the previous one completed, so
+      // the next epoch proves every other old member handed over: their
+      // TWINKV.MIGRATED may never come (announcers stop once they moved
+      // on), and waiting for it would refuse this change forever.
+      const std::vector<std::string> pending = view.PendingMigrations();
+      const bool self_pending =
+          std::find(pending.begin(), pending.end(),
+                    view.slots.nodes()[view.self]) != pending.end();
+      if (epoch != view.epoch() + 1 || self_pending) {
+        ctx.reply.Error(
+            "TRYAGAIN the previous membership change is still moving slots");
+        return true;
+      }
+      for (const std::string& id : pending) view.MarkMigrated(id);
     }
     std::vector<std::string> old_members, new_members;
     for (size_t i = 3; i < 3 + n; ++i) old_members.emplace_back(args[i]);

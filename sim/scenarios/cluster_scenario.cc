@@ -21,6 +21,7 @@
 #include "core/client/client.h"
 #include "core/cluster/slots.h"
 #include "core/config.h"
+#include "core/engine.h"
 #include "core/future.h"
 #include "core/resp/reply.h"
 #include "core/server_node.h"
@@ -42,7 +43,14 @@ constexpr int kStringKeys = 9;
 constexpr int kCounterKeys = 3;
 constexpr int kGroups = 2;
 constexpr int kGroupSize = 3;
+constexpr int kPairs = 2;
 constexpr int kMaxHops = 5;
+// A cluster-aware client gives a command up ("not run") after following
+// redirects for this long: during a membership change a slot's old and
+// new owner may send it back and forth until the change reaches both.
+constexpr absl::Duration kRedirectDeadline = absl::Seconds(4);
+constexpr absl::Duration kSettleLimit = absl::Seconds(30);
+constexpr absl::Duration kEligiblePoll = absl::Milliseconds(100);
 constexpr absl::Duration kDrainLimit = absl::Seconds(15);
 constexpr absl::Duration kLivenessLimit = absl::Seconds(20);
 constexpr absl::Duration kSweepRetry = absl::Milliseconds(50);
@@ -77,6 +85,7 @@ struct Command {
   Shape shape = Shape::kSingle;
   bool multi_node = false;
   int group = -1;  // an atomicity group's MSET/MGET
+  int pair = -1;   // proxy: a RENAME pair's RENAME or MGET
   int slot = 0;    // redirect mode: the slot of its keys
 };
 
@@ -89,6 +98,12 @@ struct OpOrigin {
 
 struct Stats {
   uint64_t commands = 0;
+  uint64_t changes = 0;         // membership changes accepted
+  uint64_t change_attempts = 0;
+  uint64_t renames = 0;         // RENAMEs of a pair answered OK
+  uint64_t pair_reads = 0;      // MGETs of a pair checked
+  uint64_t redirect_giveups = 0;
+  uint64_t proxy_redirects = 0;  // MOVED/ASK passed on to a proxy client
   uint64_t known = 0;
   uint64_t unknown = 0;
   uint64_t not_run = 0;
@@ -124,6 +139,12 @@ struct RunState {
     return failed();
   }
   int64_t NowUs() const { return absl::ToInt64Microseconds(world.now()); }
+  // The cluster as server `s` sees it (nullptr while it is down).
+  const ClusterView* ViewOf(int s) const;
+  Engine* EngineOf(int s) const;
+  int RandomEligible(Random& random) const {
+    return eligible[random.Uniform(eligible.size())];
+  }
   int ServerOf(absl::string_view address) const {
     for (int s = 0; s < server_count; ++s) {
       if (address == ServerId(s)) return s;
@@ -134,8 +155,23 @@ struct RunState {
   World& world;
   const bool proxy;
   const bool check_atomicity;
+  bool strict_proxy_redirects = false;
   const Sabotage sabotage;
-  int server_count = 0;
+  int server_count = 0;    // every server: members and spares
+  int initial_members = 0;  // servers 0..initial_members-1
+  std::vector<Node*> server_nodes;
+  // Membership as the driver made it: current members (server indices,
+  // sorted), the epoch every member should reach, servers ever members.
+  std::vector<int> members;
+  uint64_t epoch = 0;
+  std::set<int> ever_members;
+  // Servers clients may talk to: members of the first map, and spares
+  // once they know they joined. Only grows (forgotten nodes still answer).
+  std::vector<int> eligible;
+  std::vector<std::string> change_log;
+  // Proxy mode: RENAME pairs, each a token in exactly one of its two keys.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<std::string> pair_tokens;
   std::vector<KeyInfo> keys;
   std::vector<int> string_keys, counter_keys, tag_keys;
   std::vector<std::vector<int>> groups;
@@ -161,9 +197,23 @@ class ServerProcess final : public Process {
     }
   }
 
+ ServerNode& server() { return server_; }
+
  private:
   ServerNode server_;
 };
+
+Engine* RunState::EngineOf(int s) const {
+  Node* node = server_nodes[s];
+  if (!node->up()) return nullptr;
+  ServerProcess* p = node->process_as<ServerProcess>();
+  return p == nullptr ? nullptr : &p->server().engine();
+}
+
+const ClusterView* RunState::ViewOf(int s) const {
+  const Engine* e = EngineOf(s);
+  return e == nullptr ? nullptr : e->cluster();
+}
 
 // What a reply or failure tells about whether a command ran.
 enum class Fate { kKnown, kNotRun, kUnknown };
@@ -202,6 +252,7 @@ class RedirectClient {
   // cached owner (a random server if none) when start < 0.
   void Send(std::vector<std::string> args, int slot, int start, Done done) {
     auto req = std::make_shared<Req>();
+    req->deadline = run_.world.now() + kRedirectDeadline;
     req->args = std::move(args);
     req->slot = slot;
     req->done = std::move(done);
@@ -210,7 +261,7 @@ class RedirectClient {
       auto it = cache_.find(slot);
       server = it != cache_.end()
                    ? it->second
-                   : static_cast<int>(node_.random().Uniform(run_.server_count));
+                   : run_.RandomEligible(node_.random());
     }
     Try(req, server, false);
   }
@@ -220,6 +271,7 @@ class RedirectClient {
     std::vector<std::string> args;
     int slot = 0;
     int hops = 0;
+    absl::Duration deadline;
     std::string route;
     Done done;
   };
@@ -246,11 +298,10 @@ class RedirectClient {
         const bool ask = absl::StartsWith(e, "ASK ");
         const bool again = absl::StartsWith(e, "TRYAGAIN");
         if (moved || ask || again) {
-          if (++req->hops > kMaxHops) {
-            run_.Fail(absl::StrCat(
-                "redirect client: `", absl::StrJoin(req->args, " "),
-                "` still redirected after ", kMaxHops, " hops (route ",
-                req->route, "), last reply: ", e));
+          // Every reply so far refused the command (it ran nowhere): give
+          // up once past the deadline, as a real client would.
+          if (run_.world.now() >= req->deadline) {
+            ++run_.stats.redirect_giveups;
             return req->done(std::move(r), req->route);
           }
           if (again) {
@@ -274,6 +325,15 @@ class RedirectClient {
             cache_[slot] = target;
           } else {
             ++run_.stats.asks;
+          }
+          if (++req->hops > kMaxHops) {
+            // Old and new owner disagree (one has not heard of the change
+            // yet): slow down rather than spin.
+            node_.executor().Schedule(
+                kTryAgainDelay, [this, req, target, ask] {
+                  if (!*dying_) Try(req, target, ask);
+                });
+            return;
           }
           return Try(req, target, ask);
         }
@@ -355,7 +415,11 @@ class ClientProcess final : public Process {
     ++sweep_generation_;
     sweep_left_ = 0;
     sweep_.clear();
-    for (int s = 0; s < run_.server_count; ++s) {
+    // Proxy mode without strict_proxy_redirects: through the members only
+    // (a forgotten proxy never learns of later members, and passes their
+    // MOVED on).
+    const bool members_only = run_.proxy && !run_.strict_proxy_redirects;
+    for (int s : members_only ? run_.members : run_.eligible) {
       for (int k = 0; k < static_cast<int>(run_.keys.size()); ++k) {
         sweep_.push_back(SweepEntry{s, k, false, "not tried"});
         ++sweep_left_;
@@ -400,7 +464,7 @@ class ClientProcess final : public Process {
       current_->Close([] {});
       retired_.push_back(std::move(current_));
     }
-    server_ = static_cast<int>(random_.Uniform(run_.server_count));
+    server_ = run_.RandomEligible(random_);
     ClientOptions o = options_;
     o.address = Address{ServerIp(server_), kPort};
     current_ = std::make_unique<Client>(node_, o);
@@ -529,7 +593,10 @@ class ClientProcess final : public Process {
       } else {
         op.kind = OpKind::kDel;
       }
-      if (run_.keys[k].owner != run_.keys[keys[0]].owner) c.multi_node = true;
+      // Split over nodes under some map (owners change with membership).
+      if (KeySlot(run_.keys[k].name) != KeySlot(run_.keys[keys[0]].name)) {
+        c.multi_node = true;
+      }
       c.ops.push_back(std::move(op));
     }
     return c;
@@ -537,6 +604,16 @@ class ClientProcess final : public Process {
 
   Command NextCommand() {
     const uint64_t u = random_.Uniform(100);
+    if (run_.proxy && u >= 95 && !run_.pairs.empty()) {
+      Command c;
+      c.pair = static_cast<int>(random_.Uniform(run_.pairs.size()));
+      const auto& [a, b] = run_.pairs[c.pair];
+      const uint64_t v = random_.Uniform(3);
+      c.args = v == 0   ? std::vector<std::string>{"MGET", a, b}
+               : v == 1 ? std::vector<std::string>{"RENAME", a, b}
+                        : std::vector<std::string>{"RENAME", b, a};
+      return c;
+    }
     if (run_.proxy && u < 15) {
       const int g = static_cast<int>(random_.Uniform(run_.groups.size()));
       Command c = Multi(random_.Bernoulli(0.5) ? Shape::kMset : Shape::kMget,
@@ -644,8 +721,55 @@ class ClientProcess final : public Process {
     return false;
   }
 
+  // A RENAME pair's command (oracle 4): not in the history; its MGET (atomic
+  // across nodes) must show the pair's token in exactly one key.
+  void RecordPair(const Command& c, const ReplyOrError& r,
+                  const std::string& route) {
+    if (!r.ok()) return;
+    const Reply& reply = *r;
+    if (reply.type == Reply::Type::kError) {
+      if (absl::StartsWith(reply.str, "CLUSTERDOWN ") ||
+          absl::StartsWith(reply.str, "UNKNOWN ") ||
+          absl::StartsWith(reply.str, "TRYAGAIN") ||
+          (c.args[0] == "RENAME" && reply.str == "ERR no such key")) {
+        return;
+      }
+      if (!run_.strict_proxy_redirects &&
+          (absl::StartsWith(reply.str, "MOVED ") ||
+           absl::StartsWith(reply.str, "ASK "))) {
+        ++run_.stats.proxy_redirects;  // see Record
+        return;
+      }
+      Expect(c, false, reply, route);
+      return;
+    }
+    if (c.args[0] == "RENAME") {
+      if (Expect(c, reply == Reply::Status("OK"), reply, route)) {
+        ++run_.stats.renames;
+      }
+      return;
+    }
+    bool ok = reply.type == Reply::Type::kArray && reply.elements.size() == 2;
+    if (!Expect(c, ok, reply, route)) return;
+    ++run_.stats.pair_reads;
+    const std::string& token = run_.pair_tokens[c.pair];
+    int with_token = 0, nil = 0;
+    for (const Reply& e : reply.elements) {
+      with_token += e.type == Reply::Type::kBulk && e.str == token;
+      nil += e.type == Reply::Type::kNull;
+    }
+    if (with_token != 1 || nil != 1) {
+      run_.Fail(absl::StrCat("cross-node RENAME atomicity violated: `",
+                             absl::StrJoin(c.args, " "), "` via ", route,
+                             " from c", index_, " saw ", reply.DebugString(),
+                             "; the pair's token ", token,
+                             " lives in exactly one of its keys"));
+    }
+  }
+
   void Record(const Command& c, int64_t call, const ReplyOrError& r,
               const std::string& route, int lane) {
+    if (c.pair >= 0) return RecordPair(c, r, route);
     Fate fate = Fate::kKnown;
     if (!r.ok()) {
       fate = FateOfStatus(r.status());
@@ -667,6 +791,15 @@ class ClientProcess final : public Process {
       } else if (absl::StartsWith(reply.str, "UNKNOWN ")) {
         ++run_.stats.unknown_replies;
         fate = Fate::kUnknown;
+      } else if (run_.proxy && !run_.strict_proxy_redirects &&
+                 (absl::StartsWith(reply.str, "MOVED ") ||
+                  absl::StartsWith(reply.str, "ASK "))) {
+        // Known weakness (see ClusterScenario::set_strict_proxy_redirects):
+        // a proxy passes on a redirect to a node its view does not know.
+        // The part it was for did not run; other parts of a split command
+        // may have.
+        ++run_.stats.proxy_redirects;
+        fate = c.multi_node ? Fate::kUnknown : Fate::kNotRun;
       } else if (run_.proxy && absl::StartsWith(reply.str, "TRYAGAIN")) {
         // A key stayed locked by a cross-node transaction past the
         // router's request timeout: the command did not run.
@@ -675,7 +808,8 @@ class ClientProcess final : public Process {
       } else if (!run_.proxy && (absl::StartsWith(reply.str, "MOVED ") ||
                                  absl::StartsWith(reply.str, "ASK ") ||
                                  absl::StartsWith(reply.str, "TRYAGAIN"))) {
-        fate = Fate::kNotRun;  // too many hops: the run failed already
+        // Redirected past the client's deadline: it ran nowhere.
+        fate = Fate::kNotRun;
       } else {
         Expect(c, false, reply, route);
         return;
@@ -788,6 +922,8 @@ class ClientProcess final : public Process {
       if (r.ok() && r->type == Reply::Type::kError &&
           !absl::StartsWith(r->str, "CLUSTERDOWN ") &&
           !absl::StartsWith(r->str, "TRYAGAIN") &&
+          !absl::StartsWith(r->str, "MOVED ") &&
+          !absl::StartsWith(r->str, "ASK ") &&
           !absl::StartsWith(r->str, "UNKNOWN ")) {
         Record(*c, call, r, route, -1);  // fails the run: unexpected
         return;
@@ -825,12 +961,227 @@ class ClientProcess final : public Process {
   std::vector<TimerId> sweep_timers_;
 };
 
+// The operator: writes the RENAME pairs' tokens before the workload starts,
+// then makes `changes` membership changes during the fault phase, one at a
+// time: CLUSTER MEET of a spare (never a member before) or CLUSTER FORGET
+// of a member (at least two stay), sent to a random member. A refusal
+// ("still moving slots") or a lost reply is retried after a backoff, at a
+// random member again (the same change gives the same record everywhere:
+// a retried MEET is "already a member", a retried FORGET "Unknown node").
+// With `careful`, it only sends to a member that is up, knows the latest
+// epoch the driver made and is not moving slots (read from the node, as an
+// operator would check CLUSTER state first); otherwise it sends blindly.
+// Keeps polling which spares know they joined (RunState::eligible).
+class MembershipDriver final : public Process {
+ public:
+  MembershipDriver(Node& node, RunState& run, uint64_t seed, int changes,
+                   bool careful)
+      : node_(node),
+        run_(run),
+        random_(seed),
+        changes_left_(changes),
+        careful_(careful) {
+    clients_.resize(run.server_count);
+    WritePairs();
+    Poll();
+  }
+  ~MembershipDriver() override {
+    dying_ = true;
+    for (TimerId t : {timer_, poll_timer_}) {
+      if (t != 0) node_.executor().Cancel(t);
+    }
+    clients_.clear();
+  }
+
+  bool setup_done() const { return pairs_left_ == 0; }
+  // Starts the changes (after the setup).
+  void Begin() {
+    timer_ = node_.executor().Schedule(
+        UniformDuration(random_, absl::Seconds(1), absl::Seconds(6)),
+        [this] { Next(); });
+  }
+  // No change is under way (one whose outcome is not known yet counts).
+  bool idle() const { return !busy_; }
+  int changes_left() const { return changes_left_; }
+  std::string State() const {
+    return absl::StrCat("driver: ", busy_ ? "busy with " : "idle, last ",
+                        what_, ", attempts ", attempts_, ", last reply ",
+                        last_reply_);
+  }
+
+ private:
+  Client& ClientFor(int s) {
+    if (clients_[s] == nullptr) {
+      ClientOptions o;
+      o.address = Address{ServerIp(s), kPort};
+      o.connect_timeout = absl::Seconds(1);
+      o.request_timeout = absl::Seconds(3);
+      clients_[s] = std::make_unique<Client>(node_, o);
+    }
+    return *clients_[s];
+  }
+
+  void WritePairs() {
+    pairs_left_ = static_cast<int>(run_.pairs.size());
+    for (size_t p = 0; p < run_.pairs.size(); ++p) WritePair(p);
+  }
+  void WritePair(size_t p) {
+    if (dying_) return;
+    const int s = static_cast<int>(random_.Uniform(run_.initial_members));
+    ClientFor(s)
+        .Send({"SET", run_.pairs[p].first, run_.pair_tokens[p]})
+        .Then([this, p](ReplyOrError r) {
+          if (dying_) return;
+          if (r.ok() && *r == Reply::Status("OK")) {
+            --pairs_left_;
+            return;
+          }
+          // No faults yet: only a slow start. SET is safe to repeat.
+          timer_ = node_.executor().Schedule(absl::Milliseconds(100), [this, p] {
+            timer_ = 0;
+            WritePair(p);
+          });
+        });
+  }
+
+  void Poll() {
+    poll_timer_ = 0;
+    if (dying_) return;
+    for (int s : run_.members) {
+      if (std::find(run_.eligible.begin(), run_.eligible.end(), s) !=
+          run_.eligible.end()) {
+        continue;
+      }
+      const ClusterView* v = run_.ViewOf(s);
+      if (v != nullptr && v->epoch() > 0) run_.eligible.push_back(s);
+    }
+    poll_timer_ = node_.executor().Schedule(kEligiblePoll, [this] { Poll(); });
+  }
+
+  void Next() {
+    timer_ = 0;
+    if (dying_ || !run_.workload_on || changes_left_ == 0) return;
+    std::vector<int> spares;
+    for (int s = 0; s < run_.server_count; ++s) {
+      if (!run_.ever_members.contains(s)) spares.push_back(s);
+    }
+    const int n = static_cast<int>(run_.members.size());
+    meet_ = !spares.empty() && (n < 3 || random_.Bernoulli(0.6));
+    if (meet_) {
+      target_ = spares[random_.Uniform(spares.size())];
+      args_ = {"CLUSTER", "MEET", ServerIp(target_), absl::StrCat(kPort)};
+    } else {
+      target_ = run_.members[random_.Uniform(n)];
+      args_ = {"CLUSTER", "FORGET", ServerId(target_)};
+    }
+    what_ = absl::StrJoin(args_, " ");
+    busy_ = true;
+    unknown_ = false;
+    attempts_ = 0;
+    Attempt();
+  }
+
+  void Attempt() {
+    timer_ = 0;
+    if (dying_) return;
+    std::vector<int> to;
+    for (int s : run_.members) {
+      if (meet_ || s != target_) to.push_back(s);
+    }
+    const int s = to[random_.Uniform(to.size())];
+    if (careful_) {
+      const ClusterView* v = run_.ViewOf(s);
+      const bool current = v != nullptr && v->epoch() == run_.epoch &&
+                           !v->migrating();
+      // Past the change already (an earlier attempt's reply was lost).
+      const bool past = v != nullptr && unknown_ && v->epoch() == run_.epoch + 1;
+      if (!current && !past) return Retry();
+    }
+    ++attempts_;
+    ++run_.stats.change_attempts;
+    ClientFor(s).Send(args_).Then([this, s](ReplyOrError r) {
+      if (dying_) return;
+      if (!r.ok()) {
+        last_reply_ = absl::StrCat("s", s, ": ", r.status().ToString());
+        unknown_ = true;
+        return Retry();
+      }
+      last_reply_ = absl::StrCat("s", s, ": ", r->DebugString());
+      if (*r == Reply::Status("OK")) return Done(s);
+      if (r->is_error() && unknown_ && !meet_ &&
+          absl::StartsWith(r->str, "ERR Unknown node")) {
+        return Done(s);  // an earlier attempt's FORGET went through
+      }
+      if (r->is_error() &&
+          (absl::StartsWith(r->str, "ERR a membership change is still") ||
+           absl::StartsWith(r->str, "CLUSTERDOWN ") ||
+           absl::StartsWith(r->str, "UNKNOWN ") ||
+           absl::StartsWith(r->str, "TRYAGAIN"))) {
+        return Retry();
+      }
+      run_.Fail(absl::StrCat("membership driver: `", what_, "` sent to s", s,
+                             " got ", r->DebugString()));
+    });
+  }
+
+  void Retry() {
+    const absl::Duration backoff = UniformDuration(
+        random_, absl::Milliseconds(100),
+        absl::Milliseconds(100) * (1 << std::min(attempts_, 4)));
+    timer_ = node_.executor().Schedule(backoff, [this] { Attempt(); });
+  }
+
+  void Done(int via) {
+    ++run_.epoch;
+    ++run_.stats.changes;
+    if (meet_) {
+      run_.members.push_back(target_);
+      std::sort(run_.members.begin(), run_.members.end());
+      run_.ever_members.insert(target_);
+    } else {
+      run_.members.erase(
+          std::find(run_.members.begin(), run_.members.end(), target_));
+    }
+    run_.change_log.push_back(absl::StrCat(
+        "epoch ", run_.epoch, ": ", what_, " via s", via, " at ",
+        absl::FormatDuration(run_.world.now()), " after ", attempts_,
+        " attempts"));
+    busy_ = false;
+    --changes_left_;
+    if (changes_left_ > 0) {
+      timer_ = node_.executor().Schedule(
+          UniformDuration(random_, absl::Seconds(1), absl::Seconds(5)),
+          [this] { Next(); });
+    }
+  }
+
+  Node& node_;
+  RunState& run_;
+  SimRandom random_;
+  int changes_left_;
+  const bool careful_;
+  bool dying_ = false;
+  std::vector<std::unique_ptr<Client>> clients_;
+  TimerId timer_ = 0;
+  TimerId poll_timer_ = 0;
+  int pairs_left_ = 0;
+  // The change under way.
+  bool busy_ = false;
+  bool meet_ = false;
+  int target_ = -1;
+  std::vector<std::string> args_;
+  std::string what_ = "none";
+  bool unknown_ = false;
+  int attempts_ = 0;
+  std::string last_reply_ = "none";
+};
+
 // Keys named `prefix`<n> for n = 0, 1, ..., taking one only while its owner
 // has fewer than `per_node` of this kind, until `count` are taken.
 void ChooseKeys(RunState& run, const SlotMap& map, absl::string_view prefix,
                 KeyClass cls, int count, std::vector<int>* out) {
-  const int per_node = (count + run.server_count - 1) / run.server_count;
-  std::vector<int> taken(run.server_count, 0);
+  const int per_node = (count + run.initial_members - 1) / run.initial_members;
+  std::vector<int> taken(run.initial_members, 0);
   for (int n = 0; static_cast<int>(out->size()) < count; ++n) {
     KeyInfo k;
     k.name = absl::StrCat(prefix, n);
@@ -914,6 +1265,11 @@ bool InjectStaleRead(RunState& run) {
       last_read[op.key] = &op;
     }
   }
+  // On the key with the fewest unknown-outcome ops: refuting a stale read
+  // past many of them can exceed the checker's budget (kUnknown).
+  std::map<std::string, int> unknowns;
+  for (const Operation& op : run.history) unknowns[op.key] += op.unknown;
+  const Operation* best = nullptr;
   for (const Operation& op : run.history) {
     if (op.kind != OpKind::kSet || op.unknown) continue;
     auto it = last_read.find(op.key);
@@ -921,6 +1277,10 @@ bool InjectStaleRead(RunState& run) {
         it->second->call_us <= op.return_us) {
       continue;
     }
+    if (best == nullptr || unknowns[op.key] < unknowns[best->key]) best = &op;
+  }
+  if (best != nullptr) {
+    const Operation& op = *best;
     Operation stale;
     stale.id = static_cast<int64_t>(run.history.size());
     stale.client = 999;
@@ -934,6 +1294,99 @@ bool InjectStaleRead(RunState& run) {
     return true;
   }
   return false;
+}
+
+// Sabotage::kStrayCopy: a copy of a key written straight into the
+// keyspace of a node that does not own it (as a hand-over that forgot to
+// delete would leave it).
+bool InjectStrayCopy(RunState& run) {
+  std::vector<std::string> ids;
+  for (int s : run.members) ids.push_back(ServerId(s));
+  const SlotMap map(ids);
+  const std::string& key = run.keys[0].name;
+  const int owner = run.ServerOf(map.owner_id(KeySlot(key)));
+  for (int s : run.members) {
+    Engine* e = run.EngineOf(s);
+    if (s == owner || e == nullptr) continue;
+    e->keyspace().db(0).SetString(key, "stray", e->NowMs());
+    return true;
+  }
+  return false;
+}
+
+// Every member knows the driver's last epoch and its member set and moves
+// no slot; every node forgotten on the way has finished handing over.
+bool Settled(const RunState& run) {
+  std::vector<std::string> ids;
+  for (int s : run.members) ids.push_back(ServerId(s));
+  std::sort(ids.begin(), ids.end());
+  for (int s : run.ever_members) {
+    const ClusterView* v = run.ViewOf(s);
+    if (v == nullptr || v->migrating()) return false;
+    const bool member =
+        std::find(run.members.begin(), run.members.end(), s) != run.members.end();
+    if (member && (v->epoch() != run.epoch || v->new_members() != ids)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Oracle 5 (omniscient, from the nodes' keyspaces): no copy of a key on a
+// node that does not own it under the final map (a hand-over that left one
+// behind would serve it again after the next change); each RENAME pair's
+// token in exactly one key, on that key's owner.
+void CheckPlacement(RunState& run) {
+  std::vector<std::string> ids;
+  for (int s : run.members) ids.push_back(ServerId(s));
+  const SlotMap map(ids);
+  auto where = [&run](const std::string& key) {
+    std::vector<std::pair<int, std::string>> found;
+    for (int s = 0; s < run.server_count; ++s) {
+      Engine* e = run.EngineOf(s);
+      if (e == nullptr) continue;
+      const Value* v = e->keyspace().db(0).Find(key, e->NowMs());
+      if (v != nullptr) {
+        found.emplace_back(s, v->is_string() ? std::string(v->str())
+                                             : std::string("<not a string>"));
+      }
+    }
+    return found;
+  };
+  auto describe = [](const std::vector<std::pair<int, std::string>>& found) {
+    std::vector<std::string> parts;
+    for (const auto& [s, v] : found) parts.push_back(absl::StrCat("s", s, "=", v));
+    return absl::StrJoin(parts, " ");
+  };
+  std::vector<std::string> keys;
+  for (const KeyInfo& k : run.keys) keys.push_back(k.name);
+  for (const auto& [a, b] : run.pairs) {
+    keys.push_back(a);
+    keys.push_back(b);
+  }
+  for (const std::string& key : keys) {
+    const int owner = run.ServerOf(map.owner_id(KeySlot(key)));
+    for (const auto& [s, value] : where(key)) {
+      if (s == owner) continue;
+      return run.Fail(absl::StrCat(
+          "key ", key, " found on s", s, " but its owner under the final map (",
+          absl::StrJoin(ids, ","), ") is s", owner, ": ", describe(where(key)),
+          "; membership: ", absl::StrJoin(run.change_log, "; ")));
+    }
+  }
+  for (size_t p = 0; p < run.pairs.size(); ++p) {
+    std::vector<std::pair<int, std::string>> a = where(run.pairs[p].first);
+    std::vector<std::pair<int, std::string>> b = where(run.pairs[p].second);
+    const bool one = a.size() + b.size() == 1 &&
+                     (a.empty() ? b : a)[0].second == run.pair_tokens[p];
+    if (!one) {
+      return run.Fail(absl::StrCat(
+          "RENAME pair ", run.pairs[p].first, "/", run.pairs[p].second,
+          " should hold ", run.pair_tokens[p], " exactly once, holds ",
+          run.pairs[p].first, ": [", describe(a), "] ", run.pairs[p].second,
+          ": [", describe(b), "]"));
+    }
+  }
 }
 
 }  // namespace
@@ -958,9 +1411,16 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
   run_holder = std::make_unique<RunState>(world, proxy, check_mset_atomicity_,
                                           sabotage_);
   RunState& run = *run_holder;
+  run.strict_proxy_redirects = strict_proxy_redirects_;
 
   SimRandom setup = world.Stream("scenario");
-  run.server_count = 3 + static_cast<int>(setup.Uniform(3));
+  run.initial_members = 3 + static_cast<int>(setup.Uniform(3));
+  const int spares = 1 + static_cast<int>(setup.Uniform(2));
+  run.server_count = run.initial_members + spares;
+  int changes = 1 + static_cast<int>(setup.Uniform(3));
+  // Proxy mode changes membership only when asked (see
+  // set_proxy_membership_changes): it fails today.
+  if (proxy && !proxy_membership_changes_) changes = 0;
   const int client_count = 2 + static_cast<int>(setup.Uniform(3));
   const absl::Duration fault_phase =
       UniformDuration(setup, absl::Seconds(20), absl::Seconds(30));
@@ -969,7 +1429,12 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
 
   std::vector<std::string> ids, server_names;
   for (int s = 0; s < run.server_count; ++s) {
-    ids.push_back(ServerId(s));
+    if (s < run.initial_members) {
+      ids.push_back(ServerId(s));
+      run.members.push_back(s);
+      run.ever_members.insert(s);
+      run.eligible.push_back(s);
+    }
     server_names.push_back(absl::StrCat("s", s));
   }
   // The keys, placed by the same map every member computes.
@@ -1000,18 +1465,33 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
       }
       run.groups.push_back(std::move(group));
     }
+    // RENAME pairs: two keys of different nodes, one token between them.
+    for (int p = 0; cross_node_renames_ && p < kPairs; ++p) {
+      std::vector<std::string> names;
+      std::set<int> owners;
+      for (int n = 0; names.size() < 2; ++n) {
+        std::string name = absl::StrCat("p", p, ":", n);
+        if (!owners.insert(map.OwnerOfKey(name)).second) continue;
+        names.push_back(std::move(name));
+      }
+      run.pairs.emplace_back(names[0], names[1]);
+      run.pair_tokens.push_back(absl::StrCat("token-of-pair-", p));
+    }
   }
 
   std::vector<Node*> servers;
   for (int s = 0; s < run.server_count; ++s) {
     servers.push_back(&world.AddNode(server_names[s], ServerIp(s)));
+    run.server_nodes.push_back(servers.back());
     Config config = ScenarioServerConfig(kPort);
     config.dir = kDataDir;
     config.appendonly = true;
     config.appendfsync = "always";
     config.cluster_mode = proxy ? "proxy" : "redirect";
-    config.cluster_nodes = ids;
-    config.cluster_self = ids[s];
+    // Spares start alone, empty, and join by CLUSTER MEET.
+    config.cluster_nodes =
+        s < run.initial_members ? ids : std::vector<std::string>{ServerId(s)};
+    config.cluster_self = ServerId(s);
     (void)servers.back()->mem_files().CreateDir(kDataDir);
     (void)servers.back()->mem_files().SyncDir("/");
     servers.back()->SetBoot(
@@ -1031,22 +1511,48 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
         });
   }
 
+  Node& op = world.AddNode("op", "10.0.2.1");
+  {
+    const uint64_t seed = StreamSeed(options.seed, "membership");
+    const bool careful = !blind_membership_driver_;
+    op.SetBoot([&run, seed, changes,
+                careful](Node& node) -> std::unique_ptr<Process> {
+      return std::make_unique<MembershipDriver>(node, run, seed, changes,
+                                                careful);
+    });
+  }
+
   SimRandom swarm = world.Stream("swarm");
   FaultConfig faults = DrawFaults(swarm, server_names);
   if (options.event_log) world.EnableEventLog();
 
+  auto failed = [&run] { return run.Halt(); };
+  auto driver = [&] { return op.process_as<MembershipDriver>(); };
   for (Node* s : servers) s->Boot();
+  op.Boot();
+  // Before the workload: the RENAME pairs get their tokens.
+  WaitForPhase(
+      world, run, "writing the RENAME pairs' tokens", absl::Seconds(10),
+      [&] { return driver()->setup_done(); }, [] { return std::string(); });
   for (Node* c : clients) c->Boot();
+  driver()->Begin();
   StartOrReplayFaults(world, faults, options);
 
-  auto failed = [&run] { return run.Halt(); };
   auto client = [&](int i) { return clients[i]->process_as<ClientProcess>(); };
   auto states = [&] {
     std::vector<std::string> s;
     for (int i = 0; i < run.server_count; ++i) {
-      s.push_back(absl::StrCat("s", i, servers[i]->up() ? " up" : " down"));
+      const ClusterView* v = run.ViewOf(i);
+      s.push_back(absl::StrCat(
+          "s", i, servers[i]->up() ? " up" : " down",
+          v == nullptr ? ""
+                       : absl::StrCat(" epoch ", v->epoch(),
+                                      v->migrating() ? " migrating" : "",
+                                      " members ",
+                                      absl::StrJoin(v->new_members(), "+"))));
     }
-    return absl::StrJoin(s, ", ");
+    return absl::StrCat(absl::StrJoin(s, ", "), "; ", driver()->State(),
+                        "; changes: ", absl::StrJoin(run.change_log, "; "));
   };
   int sweeps = 0;
   auto sweep = [&](absl::string_view what) {
@@ -1093,7 +1599,12 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
         states);
   }
 
-  // 3. Liveness: every key through every node.
+  // 3. Liveness: the membership change under way completes, every node
+  // agrees on the driver's last epoch and moves no slot; then every key
+  // through every node.
+  WaitForPhase(
+      world, run, "membership changes complete after healing", kSettleLimit,
+      [&] { return driver()->idle() && Settled(run); }, states);
   sweep("liveness after healing (every key read through every node)");
 
   // 4. Every server loses power at once; everything acknowledged must be
@@ -1108,6 +1619,13 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
     }
     sweep("liveness after a power cut of every server");
   }
+
+  // 4b. Every key lives on its owner under the final map only, and each
+  // RENAME pair's token in exactly one place.
+  if (!run.failed() && sabotage_ == Sabotage::kStrayCopy) {
+    sabotage_fired_ = InjectStrayCopy(run);
+  }
+  if (!run.failed()) CheckPlacement(run);
 
   // 5. The history.
   CheckResult check;
@@ -1126,12 +1644,19 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
       run.Fail(absl::StrCat(
           "linearizability violated (", proxy ? "proxy" : "redirect",
           " mode):\n", explanation, "\n  keys@owner: ", KeyTable(run),
-          "\n  the ops named above:", DescribeOrigins(run, explanation)));
+          "\n  the ops named above:", DescribeOrigins(run, explanation),
+          "\n  membership: ", absl::StrJoin(run.change_log, "; ")));
     }
   }
 
   ScenarioResult result;
   result.failure = run.failure;
+  if (run.failed()) {
+    absl::StrAppend(&result.failure, "\n  membership (s<i> is 10.0.0.<i+1>; ",
+                    run.initial_members, " first members): ",
+                    run.change_log.empty() ? "no change"
+                                           : absl::StrJoin(run.change_log, "; "));
+  }
   FillWorldResult(world, faults, options, &result);
   const Stats& s = run.stats;
   int crashes = 0;
@@ -1147,7 +1672,7 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
     if (client(i) != nullptr) lanes += client(i)->lanes();
   }
   result.stats = absl::StrCat(
-      "mode=", proxy ? "proxy" : "redirect", " servers=", run.server_count,
+      "mode=", proxy ? "proxy" : "redirect", " servers=", run.initial_members,
       " clients=", client_count, " lanes=", lanes, " commands=", s.commands,
       " known=", s.known, " unknown=", s.unknown, " not_run=", s.not_run,
       " unknown_reads=", s.unknown_reads, " clusterdown=", s.clusterdown,
@@ -1156,6 +1681,12 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
       " group_mgets=", s.group_mgets, " sweep_reads=", s.sweep_reads,
       " sweep_retries=", s.sweep_retries, " crashes=", crashes,
       " restarts=", s.server_starts - run.server_count,
+      " spares=", spares, " changes=", s.changes,
+      " change_attempts=", s.change_attempts,
+      " final_members=", run.members.size(), " eligible=", run.eligible.size(),
+      " renames=", s.renames, " pair_reads=", s.pair_reads,
+      " redirect_giveups=", s.redirect_giveups,
+      " proxy_redirects=", s.proxy_redirects,
       " faults=", world.fault_record().size(), " history=", run.history.size(),
       " checker_steps=", check.steps, " checker_unknown_keys=", unknown_keys);
   if (sabotage_ != Sabotage::kNone) {
