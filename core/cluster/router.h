@@ -160,6 +160,10 @@ class ClusterRouter : public CommandRouter {
   void ChangeMembership(CommandContext& ctx, ArgList args) override;
 
   const RouterStats& stats() const { return stats_; }
+  // Transactions prepared here and not yet committed or rolled back, and
+  // decisions taken here not yet carried out everywhere (tests).
+  size_t prepared_count() const { return prepared_.size(); }
+  size_t decided_count() const { return decided_.size(); }
 
  private:
   struct Op;

@@ -409,7 +409,9 @@ void ClusterRouter::OnCommitAck(const std::string& txid, size_t index,
   }
   decided_.erase(it);
   if (CommandLog* log = engine_.command_log()) {
-    const absl::string_view forget[] = {"TWINKV.FORGET", txid};
+    // Not FORGET: on a node that is also a participant, that record ends
+    // its prepared half (replaying one must not drop the other).
+    const absl::string_view forget[] = {"TWINKV.DONE", txid};
     log->Append(0, forget);
   }
 }
@@ -615,7 +617,12 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
     return ctx.reply.Ok();
   }
   if (name == "twinkv.forget") {
+    // A participant's transaction is over (committed or rolled back).
     Unlock(txid);
+    return ctx.reply.Ok();
+  }
+  if (name == "twinkv.done") {
+    // A coordinator's decision is carried out on every owner.
     decided_.erase(txid);
     return ctx.reply.Ok();
   }

@@ -61,6 +61,30 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                "the cluster scenario without the cross-node MSET atomicity "
                "oracle (a split MSET's CLUSTERDOWN counts as unknown per key)",
                [] { return std::make_unique<ClusterScenario>(false); });
+  registry.Add("cluster-proxy-membership",
+               "the cluster scenario with membership changes on proxy seeds "
+               "too",
+               [] {
+                 auto s = std::make_unique<ClusterScenario>(true);
+                 s->set_proxy_membership_changes(true);
+                 return s;
+               });
+  registry.Add("cluster-cross-rename",
+               "the cluster scenario with cross-node RENAME pairs (proxy "
+               "seeds): the token is always in exactly one key of a pair",
+               [] {
+                 auto s = std::make_unique<ClusterScenario>(true);
+                 s->set_cross_node_renames(true);
+                 return s;
+               });
+  registry.Add("cluster-strict-proxy-redirects",
+               "the cluster scenario where a MOVED/ASK reaching a proxy "
+               "client fails the run",
+               [] {
+                 auto s = std::make_unique<ClusterScenario>(true);
+                 s->set_strict_proxy_redirects(true);
+                 return s;
+               });
 }
 
 }  // namespace twinkv::sim

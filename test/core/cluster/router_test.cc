@@ -538,5 +538,41 @@ TEST_F(RouterTest, CrossNodeMsetRollsBackWhenAnOwnerIsUnreachable) {
             Reply::Array({Reply::Bulk("2"), Reply::Bulk("2")}));
 }
 
+// Regression (sim seed 83): the coordinator, also a participant, logs its
+// own commit's end; replaying that after a restart must not drop its
+// decision, or an owner that never got COMMIT would be told to roll back.
+TEST_F(RouterTest, ADecisionSurvivesTheCoordinatorsRestartWhileAnOwnerWaits) {
+  auto c = Connect(0);
+  const std::string& mine = keys_[0][0];
+  const std::string& theirs = keys_[1][0];
+  Must(*c, {"MSET", mine, "old", theirs, "old"});
+  Outcome mset;
+  c->Send({"MSET", mine, "new", theirs, "new"}).Then([&](ReplyOrError r) {
+    mset.done = true;
+    mset.result = std::move(r);
+  });
+  // Once node 1 has prepared, nothing more from node 0 reaches it: its
+  // COMMIT is lost.
+  ASSERT_TRUE(world_.RunUntil(
+      [&] { return server(1).router()->prepared_count() == 1; },
+      absl::Seconds(5)));
+  world_.fabric().Partition(*nodes_[0], *nodes_[1], /*one_way=*/true);
+  ASSERT_TRUE(world_.RunUntil([&] { return mset.done; }, absl::Seconds(10)));
+  ASSERT_TRUE(mset.result.ok()) << mset.result.status();
+  EXPECT_EQ(*mset.result, Reply::Status("OK"));
+  EXPECT_EQ(server(0).router()->decided_count(), 1u);
+  // The coordinator restarts (from its AOF) before node 1 learns.
+  nodes_[0]->Crash(CrashKind::kKill);
+  nodes_[0]->Boot();
+  EXPECT_EQ(server(0).router()->decided_count(), 1u);
+  world_.fabric().HealAll();
+  auto c2 = Connect(2);
+  EXPECT_EQ(Must(*c2, {"MGET", mine, theirs}),
+            Reply::Array({Reply::Bulk("new"), Reply::Bulk("new")}));
+  ASSERT_TRUE(world_.RunUntil(
+      [&] { return server(0).router()->decided_count() == 0; },
+      absl::Seconds(10)));
+}
+
 }  // namespace
 }  // namespace twinkv
