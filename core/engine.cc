@@ -27,6 +27,7 @@ Engine::Engine(Runtime& runtime, Config config,
   watch_spec_ = commands_.Find("watch");
   quit_spec_ = commands_.Find("quit");
   reset_spec_ = commands_.Find("reset");
+  asking_spec_ = commands_.Find("asking");
   if (config_.cluster_mode == "redirect" || config_.cluster_mode == "proxy") {
     cluster_ = std::make_unique<ClusterView>(config_);
     proxy_mode_ = config_.cluster_mode == "proxy";
@@ -126,6 +127,14 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   const bool queueing = txn != nullptr && txn->in_multi;
   // Redis's flagTransaction: a command refused while queueing dooms EXEC.
   const CommandSpec* spec = commands_.Find(args[0]);
+  // ASKING lasts for the next command only (Redis's CLIENT_ASKING).
+  struct AskingReset {
+    ClientState& client;
+    bool keep;
+    ~AskingReset() {
+      if (!keep) client.asking = false;
+    }
+  } asking_reset{client, spec != nullptr && spec == asking_spec_};
   auto reject = [&](absl::string_view error) {
     if (queueing) txn->dirty_exec = true;
     if (spec != nullptr) ++command_stats_[spec].rejected_calls;

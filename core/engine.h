@@ -660,6 +660,7 @@ class Engine {
   const CommandSpec* watch_spec_ = nullptr;
   const CommandSpec* quit_spec_ = nullptr;
   const CommandSpec* reset_spec_ = nullptr;
+  const CommandSpec* asking_spec_ = nullptr;
   // Keys the running command will have touched if it changes anything.
   std::vector<DbKey> pending_touch_;
   // Inside EXEC: the log entries of the block, sent at its end.

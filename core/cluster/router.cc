@@ -106,7 +106,7 @@ ClusterRouter::Kind ClusterRouter::KindOf(const CommandSpec& spec) const {
 }
 
 bool ClusterRouter::PeerRefuses(const CommandSpec& spec, ArgList args,
-                                ReplyWriter& reply) {
+                                bool asking, ReplyWriter& reply) {
   if (!view_.migrating() && spec.find_keys == nullptr &&
       spec.first_key == spec.last_key && spec.first_key > 0 &&
       static_cast<size_t>(spec.first_key) < args.size()) {
@@ -135,7 +135,7 @@ bool ClusterRouter::PeerRefuses(const CommandSpec& spec, ArgList args,
     for (int i : positions) {
       if (KeySlot(args[i]) == slot) in_slot.push_back(i);
     }
-    const SlotDecision d = Decide(slot, args, in_slot, /*asking=*/true);
+    const SlotDecision d = Decide(slot, args, in_slot, asking);
     if (d.kind != SlotDecision::kRun) {
       ReplyDecision(d, reply);
       return true;
@@ -154,7 +154,7 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   if (client.cluster_peer) {
     // Another node sent this: run it here if the keys are ours and free.
     if (!keyed) return false;
-    if (PeerRefuses(spec, args, reply)) return true;
+    if (PeerRefuses(spec, args, client.asking, reply)) return true;
     if (AnyLocked(spec, args)) {
       reply.Error(kLockedErr);
       return true;
@@ -372,12 +372,17 @@ bool ClusterRouter::IsFailure(const Reply& reply) {
 }
 
 Pool& ClusterRouter::PoolFor(int node, int protocol) {
-  std::unique_ptr<Pool>& pool =
-      pools_[protocol == 3 ? 1 : 0][view_.slots.nodes()[node]];
+  return PoolFor(view_.slots.nodes()[node], protocol);
+}
+
+Pool& ClusterRouter::PoolFor(const std::string& id, int protocol) {
+  std::unique_ptr<Pool>& pool = pools_[protocol == 3 ? 1 : 0][id];
   if (pool == nullptr) {
+    std::string host = id;
+    int port = 0;
+    if (!ParseHostPort(id, &host, &port)) host = id;
     PoolOptions options;
-    options.client.address = Address{view_.hosts[node],
-                                     static_cast<uint16_t>(view_.ports[node])};
+    options.client.address = Address{host, static_cast<uint16_t>(port)};
     options.client.connect_timeout = options_.connect_timeout;
     options.client.request_timeout = options_.request_timeout;
     if (!engine_.config().requirepass.empty()) {
@@ -412,18 +417,29 @@ void ClusterRouter::SendTo(int node, int protocol,
                            absl::Duration timeout,
                            std::shared_ptr<Op> dedicated_op,
                            absl::AnyInvocable<void(Reply)> done) {
+  SendToNode(view_.slots.nodes()[node], protocol, std::move(args), timeout,
+             std::move(dedicated_op), std::move(done));
+}
+
+void ClusterRouter::SendToNode(const std::string& id, int protocol,
+                               std::vector<std::string> args,
+                               absl::Duration timeout,
+                               std::shared_ptr<Op> dedicated_op,
+                               absl::AnyInvocable<void(Reply)> done,
+                               bool asking) {
   const bool dedicated = dedicated_op != nullptr;
-  if (node == view_.self) {
+  if (id == self_id_) {
     std::vector<absl::string_view> views(args.begin(), args.end());
+    local_client_.asking = asking;
     done(RunHere(protocol, views));
+    local_client_.asking = false;
     return;
   }
-  const std::string name =
-      absl::StrCat(view_.hosts[node], ":", view_.ports[node]);
+  const std::string name = id;
   std::weak_ptr<bool> alive = alive_;
-  PoolFor(node, protocol)
+  PoolFor(id, protocol)
       .Borrow()
-      .Then([alive, name, args = std::move(args), timeout, dedicated,
+      .Then([alive, name, args = std::move(args), timeout, dedicated, asking,
              dedicated_op = std::move(dedicated_op),
              done = std::move(done)](
                 absl::StatusOr<Lease> lease) mutable {
@@ -438,6 +454,9 @@ void ClusterRouter::SendTo(int node, int protocol,
                                          lease.status().message())));
           return;
         }
+        // ASKING goes right before the command on the same connection
+        // (nothing else can be queued between two Sends in a row).
+        if (asking) (*lease)->Send({"ASKING"}, timeout);
         Future<ReplyOrError> reply = (*lease)->Send(std::move(args), timeout);
         std::optional<Lease> held;
         if (dedicated) {

@@ -211,8 +211,16 @@ class ClusterRouter : public CommandRouter {
   void SendTo(int node, int protocol, std::vector<std::string> args,
               absl::Duration timeout, std::shared_ptr<Op> dedicated_op,
               absl::AnyInvocable<void(Reply)> done);
+  // The same, to a node by id ("host:port"), known to the view or not (a
+  // MOVED may name a member this node has not heard of).
+  // `asking`: ASKING first (the node was named by an ASK).
+  void SendToNode(const std::string& id, int protocol,
+                  std::vector<std::string> args, absl::Duration timeout,
+                  std::shared_ptr<Op> dedicated_op,
+                  absl::AnyInvocable<void(Reply)> done, bool asking = false);
   Reply RunHere(int protocol, ArgList args);
   Pool& PoolFor(int node, int protocol);
+  Pool& PoolFor(const std::string& id, int protocol);
 
   void Forward(const CommandSpec& spec, ClientState& client, ArgList args,
                int node);
@@ -262,7 +270,8 @@ class ClusterRouter : public CommandRouter {
   void ReplyDecision(const SlotDecision& d, ReplyWriter& reply);
   // A peer's command whose keys cannot run here: replies why (MOVED, ASK,
   // TRYAGAIN) and returns true.
-  bool PeerRefuses(const CommandSpec& spec, ArgList args, ReplyWriter& reply);
+  bool PeerRefuses(const CommandSpec& spec, ArgList args, bool asking,
+                   ReplyWriter& reply);
   // Redirect mode's Route.
   bool RouteRedirect(const CommandSpec& spec, ClientState& client,
                      ArgList args, bool queueing, ReplyWriter& reply);
@@ -289,7 +298,14 @@ class ClusterRouter : public CommandRouter {
   // moving), and following MOVED and ASK (at most kMaxRedirects).
   void SendRetrying(int node, int protocol, std::vector<std::string> args,
                     absl::Duration deadline,
-                    absl::AnyInvocable<void(Reply)> done, int hops = 0);
+                    absl::AnyInvocable<void(Reply)> done) {
+    SendRetrying(view_.slots.nodes()[node], protocol, std::move(args),
+                 deadline, std::move(done), 0);
+  }
+  void SendRetrying(const std::string& id, int protocol,
+                    std::vector<std::string> args, absl::Duration deadline,
+                    absl::AnyInvocable<void(Reply)> done, int hops,
+                    bool asking = false);
   absl::Duration Backoff();
 
   // Coordinator.
@@ -298,7 +314,7 @@ class ClusterRouter : public CommandRouter {
   void Attempt(const std::shared_ptr<Tx>& tx);
   // SendTo by node id (CLUSTERDOWN if the id is no node any more).
   void SendToId(const std::string& id, std::vector<std::string> args,
-                absl::AnyInvocable<void(Reply)> done);
+                absl::AnyInvocable<void(Reply)> done, bool asking = false);
   void OnPrepared(const std::shared_ptr<Tx>& tx);
   void Commit(const std::shared_ptr<Tx>& tx);
   void SendCommits(const std::string& txid);
@@ -308,7 +324,6 @@ class ClusterRouter : public CommandRouter {
   // Participant.
   void Unlock(const std::string& txid);
   void OnPreparedTimer(const std::string& txid);
-  int NodeIndex(absl::string_view id) const;
 
   Runtime& runtime_;
   Engine& engine_;

@@ -67,9 +67,9 @@ struct ClusterRouter::Tx {
   // The command (MSET/MSETNX: keys and values; MGET: keys).
   std::vector<std::string> args;
   int step = 2;
-  // Slots an ASK sent elsewhere (a membership change is moving them), by
-  // the node id to ask.
-  absl::flat_hash_map<int, std::string> asked;
+  // Slots a MOVED or ASK sent elsewhere (a membership change is moving
+  // them): the node id, and whether it must be asked (ASK).
+  absl::flat_hash_map<int, std::pair<std::string, bool>> asked;
   // This attempt's participants (node ids, ascending), and per
   // participant the PREPARE tail (keys, with values for writes) and the
   // argument positions of its keys. Grouped again for every attempt: the

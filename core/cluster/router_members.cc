@@ -134,9 +134,9 @@ bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,
   const bool asking = client.asking;
   client.asking = false;
   if (client.cluster_peer) {
-    // A node handing keys over (or following an ASK): per slot, as asked.
+    // A node handing keys over or following an ASK (then it sent ASKING).
     if (spec.first_key == 0 && spec.find_keys == nullptr) return false;
-    return PeerRefuses(spec, args, reply);
+    return PeerRefuses(spec, args, asking, reply);
   }
   // The keys: the command's, or for EXEC its whole queue (Redis's
   // getNodeByQuery).
@@ -364,11 +364,9 @@ void ClusterRouter::Announce(std::vector<std::string> args,
              runtime_.executor().Schedule(
                  options_.tx_retry_interval, [this, alive, args, target] {
                    if (alive.expired()) return;
-                   uint64_t epoch = 0;
-                   if (!absl::SimpleAtoi(args[1], &epoch) ||
-                       epoch < view_.epoch()) {
-                     return;
-                   }
+                   // Also once this node moved on to a later change: a
+                   // node that missed this one may still wait for it.
+                   if (view_.IndexOf(target) < 0) return;
                    Announce(args, {target});
                  });
            });
@@ -468,9 +466,22 @@ void ClusterRouter::MigrateStep() {
                                                   [this] { MigrateStep(); });
     return;
   }
+  // A prepared write may still create or change a key of a slot this
+  // node loses (its key may not exist yet, so the scan cannot see it):
+  // hand over only once it is settled.
+  for (const auto& [txid, p] : prepared_) {
+    if (!p->write) continue;
+    for (const std::string& key : p->keys) {
+      const int slot = KeySlot(key);
+      if (view.moving(slot) && view.old_owner(slot) == view.self) {
+        migrate_skipped_ = true;
+      }
+    }
+  }
   if (migrate_skipped_) {
     // A pass skipped locked keys: go round again once they may be free.
     migrate_skipped_ = false;
+    migrate_cursor_ = 0;
     migrate_timer_ = runtime_.executor().Schedule(kMigrateRetry,
                                                   [this] { MigrateStep(); });
     return;
@@ -537,6 +548,8 @@ void ClusterRouter::SendBatch(uint64_t id) {
         auto failed = std::make_shared<bool>(false);
         Client& client = lease->client();
         for (auto& command : commands) {
+          // The new owner takes keys of a slot it receives only when asked.
+          client.Send({"ASKING"}, options_.request_timeout);
           client.Send(std::move(command), options_.request_timeout)
               .Then([remaining, failed, finish](ReplyOrError r) {
                 if (!r.ok() || r->is_error()) *failed = true;

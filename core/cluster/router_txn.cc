@@ -52,13 +52,6 @@ absl::Duration ClusterRouter::Backoff() {
   return absl::Microseconds(500 + runtime_.random().Uniform(9500));
 }
 
-int ClusterRouter::NodeIndex(absl::string_view id) const {
-  const auto& nodes = view_.slots.nodes();
-  auto it = std::lower_bound(nodes.begin(), nodes.end(), id);
-  if (it == nodes.end() || *it != id) return -1;
-  return static_cast<int>(it - nodes.begin());
-}
-
 bool ClusterRouter::AnyLocked(const CommandSpec& spec, ArgList args) const {
   if (locks_.empty()) return false;
   if (spec.find_keys == nullptr && spec.first_key == spec.last_key &&
@@ -106,51 +99,55 @@ void ClusterRouter::Unpark(ClientState* client) {
   client->sink->OnUnblocked();
 }
 
-void ClusterRouter::SendRetrying(int node, int protocol,
+void ClusterRouter::SendRetrying(const std::string& id, int protocol,
                                  std::vector<std::string> args,
                                  absl::Duration deadline,
                                  absl::AnyInvocable<void(Reply)> done,
-                                 int hops) {
+                                 int hops, bool asking) {
   std::vector<std::string> copy = args;
   std::weak_ptr<bool> alive = alive_;
-  SendTo(node, protocol, std::move(copy), options_.request_timeout, nullptr,
-         [this, alive, node, protocol, args = std::move(args), deadline, hops,
-          done = std::move(done)](Reply r) mutable {
-           if (alive.expired()) return;
-           // MOVED and ASK (a membership change moves slots): follow them.
-           if (r.is_error() && hops < kMaxRedirects &&
-               (absl::StartsWith(r.str, "MOVED ") ||
-                absl::StartsWith(r.str, "ASK "))) {
-             std::vector<absl::string_view> parts =
-                 absl::StrSplit(r.str, ' ');
-             int slot = -1;
-             const int target =
-                 parts.size() == 3 ? view_.IndexOf(parts[2]) : -1;
-             if (target >= 0 && absl::SimpleAtoi(parts[1], &slot) &&
-                 slot >= 0 && slot < kClusterSlots) {
-               if (parts[0] == "MOVED") {
-                 engine_.mutable_cluster()->NoteMoved(slot, target);
-               }
-               SendRetrying(target, protocol, std::move(args), deadline,
-                            std::move(done), hops + 1);
-               return;
-             }
-           }
-           const absl::Duration backoff = Backoff();
-           if (!IsTryAgain(r) ||
-               runtime_.clock().Monotonic() + backoff >= deadline) {
-             done(std::move(r));
-             return;
-           }
-           ++stats_.lock_waits;
-           runtime_.executor().Schedule(
-               backoff, [this, alive, node, protocol, args = std::move(args),
-                         deadline, done = std::move(done)]() mutable {
-                 if (alive.expired()) return;
-                 SendRetrying(node, protocol, std::move(args), deadline,
-                              std::move(done));
-               });
-         });
+  SendToNode(
+      id, protocol, std::move(copy), options_.request_timeout, nullptr,
+      [this, alive, id, protocol, args = std::move(args), deadline, hops,
+       asking, done = std::move(done)](Reply r) mutable {
+        if (alive.expired()) return;
+        // MOVED and ASK (a membership change moves slots): follow them,
+        // also to nodes this one has not heard of yet.
+        if (IsRedirect(r) && hops < kMaxRedirects) {
+          std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
+          int slot = -1;
+          std::string host;
+          int port = 0;
+          if (parts.size() == 3 && absl::SimpleAtoi(parts[1], &slot) &&
+              slot >= 0 && slot < kClusterSlots &&
+              ParseHostPort(parts[2], &host, &port)) {
+            const std::string target(parts[2]);
+            if (parts[0] == "MOVED") {
+              engine_.mutable_cluster()->NoteMoved(slot,
+                                                   view_.IndexOf(target));
+            }
+            SendRetrying(target, protocol, std::move(args), deadline,
+                         std::move(done), hops + 1, parts[0] == "ASK");
+            return;
+          }
+        }
+        const absl::Duration backoff = Backoff();
+        if (!IsTryAgain(r) ||
+            runtime_.clock().Monotonic() + backoff >= deadline) {
+          done(std::move(r));
+          return;
+        }
+        ++stats_.lock_waits;
+        runtime_.executor().Schedule(
+            backoff, [this, alive, id, protocol, args = std::move(args),
+                      deadline, hops, asking,
+                      done = std::move(done)]() mutable {
+              if (alive.expired()) return;
+              SendRetrying(id, protocol, std::move(args), deadline,
+                           std::move(done), hops, asking);
+            });
+      },
+      asking);
 }
 
 // --- Coordinator. ---
@@ -173,14 +170,10 @@ void ClusterRouter::StartTx(int kind, ClientState& client, ArgList args,
 }
 
 void ClusterRouter::SendToId(const std::string& id, std::vector<std::string> args,
-                             absl::AnyInvocable<void(Reply)> done) {
-  const int node = NodeIndex(id);
-  if (node < 0) {
-    done(Reply::Error(absl::StrCat("CLUSTERDOWN ", id, " is unknown")));
-    return;
-  }
-  SendTo(node, 2, std::move(args), options_.request_timeout, nullptr,
-         std::move(done));
+                             absl::AnyInvocable<void(Reply)> done,
+                             bool asking) {
+  SendToNode(id, 2, std::move(args), options_.request_timeout, nullptr,
+             std::move(done), asking);
 }
 
 void ClusterRouter::Attempt(const std::shared_ptr<Tx>& tx) {
@@ -190,7 +183,7 @@ void ClusterRouter::Attempt(const std::shared_ptr<Tx>& tx) {
     const std::string& key = tx->args[1 + i * tx->step];
     const int slot = KeySlot(key);
     auto asked = tx->asked.find(slot);
-    owner_of[i] = asked != tx->asked.end() ? asked->second
+    owner_of[i] = asked != tx->asked.end() ? asked->second.first
                                            : view_.slots.owner_id(slot);
     if (owner_of[i].empty()) {
       FinishTx(tx, Reply::Error("CLUSTERDOWN Hash slot not served"));
@@ -223,11 +216,20 @@ void ClusterRouter::Attempt(const std::shared_ptr<Tx>& tx) {
   for (size_t p = 0; p < tx->nodes.size(); ++p) {
     std::vector<std::string> args{"TWINKV.PREPARE", txid, self_id_, mode};
     args.insert(args.end(), tx->parts[p].begin(), tx->parts[p].end());
-    SendToId(tx->nodes[p], std::move(args), [this, tx, p, txid](Reply r) {
-      if (tx->txid != txid) return;
-      tx->replies[p] = std::move(r);
-      if (--tx->outstanding == 0) OnPrepared(tx);
-    });
+    // A node named by an ASK takes the keys only when asked.
+    bool asking = false;
+    for (int pos : tx->positions[p]) {
+      auto asked = tx->asked.find(KeySlot(tx->args[pos]));
+      if (asked != tx->asked.end() && asked->second.second) asking = true;
+    }
+    SendToId(
+        tx->nodes[p], std::move(args),
+        [this, tx, p, txid](Reply r) {
+          if (tx->txid != txid) return;
+          tx->replies[p] = std::move(r);
+          if (--tx->outstanding == 0) OnPrepared(tx);
+        },
+        asking);
   }
   if (--tx->outstanding == 0) OnPrepared(tx);
 }
@@ -246,13 +248,16 @@ void ClusterRouter::OnPrepared(const std::shared_ptr<Tx>& tx) {
       // or goes (MOVED) where it was sent.
       std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
       int slot = -1;
-      const int target = parts.size() == 3 ? view_.IndexOf(parts[2]) : -1;
-      if (target >= 0 && absl::SimpleAtoi(parts[1], &slot) && slot >= 0 &&
-          slot < kClusterSlots) {
-        if (parts[0] == "ASK") {
-          tx->asked[slot] = std::string(parts[2]);
-        } else {
-          engine_.mutable_cluster()->NoteMoved(slot, target);
+      std::string host;
+      int port = 0;
+      if (parts.size() == 3 && absl::SimpleAtoi(parts[1], &slot) &&
+          slot >= 0 && slot < kClusterSlots &&
+          ParseHostPort(parts[2], &host, &port)) {
+        // Where the next attempt sends this slot's keys (the node may be
+        // one this node has not heard of yet).
+        tx->asked[slot] = {std::string(parts[2]), parts[0] == "ASK"};
+        if (parts[0] == "MOVED") {
+          engine_.mutable_cluster()->NoteMoved(slot, view_.IndexOf(parts[2]));
         }
       }
     }
@@ -386,11 +391,9 @@ void ClusterRouter::SendCommits(const std::string& txid) {
   Decided& d = *it->second;
   for (size_t i = 0; i < d.nodes.size(); ++i) {
     if (d.acked[i]) continue;
-    const int node = NodeIndex(d.nodes[i]);
-    if (node < 0) continue;  // not a member any more
     ++d.in_flight;
-    SendTo(node, 2, {"TWINKV.COMMIT", txid}, options_.request_timeout,
-           nullptr, [this, txid, i](Reply r) { OnCommitAck(txid, i, r); });
+    SendToId(d.nodes[i], {"TWINKV.COMMIT", txid},
+             [this, txid, i](Reply r) { OnCommitAck(txid, i, r); });
   }
   ArmRedrive();
 }
@@ -459,7 +462,7 @@ void ClusterRouter::OnPreparedTimer(const std::string& txid) {
     Unlock(txid);  // a reader that went quiet: it will read again
     return;
   }
-  const int coordinator = NodeIndex(p.coordinator);
+  const std::string coordinator = p.coordinator;
   std::weak_ptr<bool> alive = alive_;
   auto rearm = [this, alive, txid] {
     if (alive.expired()) return;
@@ -469,13 +472,9 @@ void ClusterRouter::OnPreparedTimer(const std::string& txid) {
     again->second->timer = runtime_.executor().Schedule(
         options_.tx_retry_interval, [this, txid] { OnPreparedTimer(txid); });
   };
-  if (coordinator < 0) {
-    rearm();
-    return;
-  }
   p.asking = true;
-  SendTo(coordinator, 2, {"TWINKV.STATUS", txid}, options_.request_timeout,
-         nullptr, [this, alive, txid, rearm](Reply r) {
+  SendToId(coordinator, {"TWINKV.STATUS", txid},
+           [this, alive, txid, rearm](Reply r) {
            if (alive.expired()) return;
            if (!prepared_.contains(txid)) return;  // settled meanwhile
            if (r.type == Reply::Type::kStatus &&
@@ -522,7 +521,7 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
         for (int j : keys) {
           if (KeySlot(args[j]) == slot) in_slot.push_back(j);
         }
-        const SlotDecision d = Decide(slot, args, in_slot, /*asking=*/true);
+        const SlotDecision d = Decide(slot, args, in_slot, ctx.client.asking);
         if (d.kind != SlotDecision::kRun) {
           ReplyDecision(d, ctx.reply);
           return;
