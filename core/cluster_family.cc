@@ -86,6 +86,10 @@ void InfoCommand(CommandContext& ctx, ArgList) {
   field("cluster_stats_messages_sent", 0);
   field("cluster_stats_messages_received", 0);
   field("total_cluster_links_buffer_limit_exceeded", 0);
+  // twinkv's own: the membership epoch (CLUSTER MEET / FORGET), and whether
+  // its change is still moving slots.
+  field("twinkv_membership_epoch", cluster->epoch());
+  field("twinkv_membership_changing", cluster->migrating() ? 1 : 0);
   ctx.reply.Bulk(out);
 }
 

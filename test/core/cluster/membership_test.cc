@@ -196,6 +196,12 @@ TEST_P(MembershipTest, MeetMovesAboutAQuarterOfTheKeysAndLosesNone) {
   SlotMap map({Id(0), Id(1), Id(2), Id(3)});
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(server(i).engine().cluster()->epoch(), 1u);
+    ReplyOrError info = Call(i, {"CLUSTER", "INFO"});
+    ASSERT_TRUE(info.ok());
+    EXPECT_TRUE(absl::StrContains(info->str, "twinkv_membership_epoch:1\r\n"))
+        << info->str;
+    EXPECT_TRUE(
+        absl::StrContains(info->str, "twinkv_membership_changing:0\r\n"));
   }
   int64_t total = 0;
   for (int i = 0; i < 4; ++i) total += KeysOn(i);
