@@ -388,11 +388,16 @@ void ClusterRouter::Commit(const std::shared_ptr<Tx>& tx) {
 void ClusterRouter::SendCommits(const std::string& txid) {
   auto it = decided_.find(txid);
   if (it == decided_.end()) return;
-  Decided& d = *it->second;
-  for (size_t i = 0; i < d.nodes.size(); ++i) {
-    if (d.acked[i]) continue;
-    ++d.in_flight;
-    SendToId(d.nodes[i], {"TWINKV.COMMIT", txid},
+  // Copies: the local owner answers at once, and its answer may complete
+  // (and erase) the decision while this loop runs.
+  const std::vector<std::string> nodes = it->second->nodes;
+  const std::vector<bool> acked = it->second->acked;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (acked[i]) continue;
+    auto now = decided_.find(txid);
+    if (now == decided_.end()) break;
+    ++now->second->in_flight;
+    SendToId(nodes[i], {"TWINKV.COMMIT", txid},
              [this, txid, i](Reply r) { OnCommitAck(txid, i, r); });
   }
   ArmRedrive();
