@@ -217,23 +217,42 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
     }
   }
   if (!several && single_owner == self && view_.migrating()) {
-    // Handing the slot over: keys gone already are served by the new owner
-    // (a peer there runs them as asked), keys on their way wait.
+    // Handing slots over: keys gone already are served by the new owner
+    // (asked), keys on their way wait. A command whose keys of some slot
+    // are gone and of another here cannot run anywhere whole: it waits
+    // (Redis answers TRYAGAIN) until the hand-over is done.
     if (positions.empty()) positions = CommandKeyPositions(spec, args);
-    const int slot = KeySlot(args[positions[0]]);
-    bool one_slot = true;
-    for (int i : positions) one_slot &= KeySlot(args[i]) == slot;
-    if (one_slot) {
-      const SlotDecision d = Decide(slot, args, positions, false);
-      if (d.kind == SlotDecision::kAsk && !queueing &&
-          spec.full_name != "watch") {
-        Forward(spec, client, args, d.node);
-        return true;
+    std::vector<int> slots;
+    for (int i : positions) {
+      const int slot = KeySlot(args[i]);
+      if (std::find(slots.begin(), slots.end(), slot) == slots.end()) {
+        slots.push_back(slot);
       }
-      if (d.kind == SlotDecision::kTryAgain && !queueing) {
-        Park(client, args);
-        return true;
+    }
+    bool wait = false;
+    bool ask_all = true;
+    int ask_node = -1;
+    for (int slot : slots) {
+      std::vector<int> in_slot;
+      for (int i : positions) {
+        if (KeySlot(args[i]) == slot) in_slot.push_back(i);
       }
+      const SlotDecision d = Decide(slot, args, in_slot, false);
+      if (d.kind == SlotDecision::kTryAgain) wait = true;
+      if (d.kind == SlotDecision::kAsk &&
+          (ask_node == -1 || ask_node == d.node)) {
+        ask_node = d.node;
+      } else {
+        ask_all = false;
+      }
+    }
+    if (ask_all && ask_node >= 0 && !queueing && spec.full_name != "watch") {
+      Forward(spec, client, args, ask_node, /*asking=*/true);
+      return true;
+    }
+    if ((wait || ask_node >= 0) && !queueing) {
+      Park(client, args);
+      return true;
     }
   }
   if (queueing && !several && single_owner >= 0) {
@@ -491,7 +510,7 @@ void ClusterRouter::SendToNode(const std::string& id, int protocol,
 }
 
 void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
-                            ArgList args, int node) {
+                            ArgList args, int node, bool asking) {
   ++stats_.forwarded;
   absl::Duration timeout = options_.request_timeout;
   bool dedicated = false;
@@ -514,9 +533,10 @@ void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
     SendTo(node, client.protocol, Owned(args), timeout, op,
            [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
   } else {
-    SendRetrying(node, client.protocol, Owned(args),
+    SendRetrying(view_.slots.nodes()[node], client.protocol, Owned(args),
                  runtime_.clock().Monotonic() + timeout,
-                 [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+                 [this, op](Reply r) { PartDone(op, 0, std::move(r)); },
+                 /*hops=*/0, asking);
   }
 }
 

@@ -222,8 +222,10 @@ class ClusterRouter : public CommandRouter {
   Pool& PoolFor(int node, int protocol);
   Pool& PoolFor(const std::string& id, int protocol);
 
+  // `asking`: the node was named by an ASK (this node is handing the
+  // slot over to it).
   void Forward(const CommandSpec& spec, ClientState& client, ArgList args,
-               int node);
+               int node, bool asking = false);
   void SplitSum(ClientState& client, ArgList args,
                 const std::vector<int>& owners);
   void Broadcast(Kind kind, ClientState& client, ArgList args);

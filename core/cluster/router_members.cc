@@ -282,7 +282,12 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
       std::vector<std::string> announce;
       for (absl::string_view a : args) announce.emplace_back(a);
       Announce(std::move(announce), std::move(targets));
-      MigrateStep();
+      // After this command: the log must hold the change before the
+      // hand-over's records (a replay could not place them otherwise).
+      if (migrate_timer_ == 0) {
+        migrate_timer_ = runtime_.executor().Schedule(
+            absl::ZeroDuration(), [this] { MigrateStep(); });
+      }
     }
     ctx.reply.Ok();
     return true;

@@ -52,29 +52,21 @@ void RegisterAllScenarios(ScenarioRegistry& registry) {
                [] { return std::make_unique<TxnScenario>(); });
   registry.Add("cluster",
                "3-5 AOF nodes in proxy (odd seeds) or redirect (even seeds) "
-               "mode under partitions, clogs, crashes and power cuts; "
-               "per-key linearizability, durable acks, cross-node MSET "
-               "atomicity, every key readable through every node after "
-               "healing",
+               "mode under partitions, clogs, crashes, power cuts and "
+               "membership changes; per-key linearizability, durable acks, "
+               "atomic cross-node MSET and RENAME, every key readable "
+               "through every node after healing",
                [] { return std::make_unique<ClusterScenario>(true); });
   registry.Add("cluster-nonatomic-mset",
                "the cluster scenario without the cross-node MSET atomicity "
                "oracle (a split MSET's CLUSTERDOWN counts as unknown per key)",
                [] { return std::make_unique<ClusterScenario>(false); });
-  registry.Add("cluster-proxy-membership",
-               "the cluster scenario with membership changes on proxy seeds "
-               "too",
+  registry.Add("cluster-no-proxy-membership",
+               "the cluster scenario without membership changes on proxy "
+               "seeds",
                [] {
                  auto s = std::make_unique<ClusterScenario>(true);
-                 s->set_proxy_membership_changes(true);
-                 return s;
-               });
-  registry.Add("cluster-cross-rename",
-               "the cluster scenario with cross-node RENAME pairs (proxy "
-               "seeds): the token is always in exactly one key of a pair",
-               [] {
-                 auto s = std::make_unique<ClusterScenario>(true);
-                 s->set_cross_node_renames(true);
+                 s->set_proxy_membership_changes(false);
                  return s;
                });
   registry.Add("cluster-strict-proxy-redirects",
