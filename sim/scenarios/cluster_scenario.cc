@@ -1396,18 +1396,8 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
   const bool proxy = options.seed % 2 == 1;
   std::unique_ptr<RunState> run_holder;
 
-  SimRandom latency_random(StreamSeed(options.seed, "latency"));
-  WorldOptions world_options;
-  world_options.keep_logs = false;
-  world_options.echo_logs = options.verbose;
-  if (latency_random.Bernoulli(0.5)) {
-    LatencyModel& l = world_options.network.latency;
-    l.spike_probability = LogUniform(latency_random, 0.001, 0.02);
-    l.spike_min = absl::Milliseconds(1);
-    l.spike_max = UniformDuration(latency_random, absl::Milliseconds(50),
-                                  absl::Seconds(2));
-  }
-  World world(options.seed, world_options);
+  World world(options.seed,
+              ScenarioWorldOptions(options, 0.5, 0.02, absl::Seconds(2)));
   run_holder = std::make_unique<RunState>(world, proxy, check_mset_atomicity_,
                                           sabotage_);
   RunState& run = *run_holder;

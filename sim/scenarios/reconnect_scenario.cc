@@ -876,19 +876,8 @@ ScenarioResult ReconnectScenario::Run(const ScenarioOptions& options) {
   // destroys.
   std::unique_ptr<RunState> run_holder;
 
-  // Latency spikes: drawn before the World exists (its options hold them).
-  SimRandom latency_random(StreamSeed(options.seed, "latency"));
-  WorldOptions world_options;
-  world_options.keep_logs = false;
-  world_options.echo_logs = options.verbose;
-  if (latency_random.Bernoulli(0.6)) {
-    LatencyModel& l = world_options.network.latency;
-    l.spike_probability = LogUniform(latency_random, 0.001, 0.03);
-    l.spike_min = absl::Milliseconds(1);
-    l.spike_max = UniformDuration(latency_random, absl::Milliseconds(50),
-                                  absl::Seconds(3));
-  }
-  World world(options.seed, world_options);
+  World world(options.seed,
+              ScenarioWorldOptions(options, 0.6, 0.03, absl::Seconds(3)));
 
   SimRandom setup = world.Stream("scenario");
   const int server_count = 1 + static_cast<int>(setup.Uniform(3));

@@ -9,6 +9,25 @@
 
 namespace twinkv::sim {
 
+WorldOptions ScenarioWorldOptions(const ScenarioOptions& options,
+                                  double spike_chance,
+                                  double max_spike_probability,
+                                  absl::Duration max_spike) {
+  SimRandom latency_random(StreamSeed(options.seed, "latency"));
+  WorldOptions world_options;
+  world_options.keep_logs = false;
+  world_options.echo_logs = options.verbose;
+  if (latency_random.Bernoulli(spike_chance)) {
+    LatencyModel& l = world_options.network.latency;
+    l.spike_probability =
+        LogUniform(latency_random, 0.001, max_spike_probability);
+    l.spike_min = absl::Milliseconds(1);
+    l.spike_max =
+        UniformDuration(latency_random, absl::Milliseconds(50), max_spike);
+  }
+  return world_options;
+}
+
 Config ScenarioServerConfig(uint16_t port) {
   Config config;
   config.port = port;

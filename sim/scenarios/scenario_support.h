@@ -36,6 +36,16 @@ namespace twinkv::sim {
 // Every other field keeps its default; callers add their own on top.
 Config ScenarioServerConfig(uint16_t port);
 
+// The World options of a scenario run: logs echoed when `options.verbose`,
+// and with probability `spike_chance` latency spikes — a probability
+// log-uniform in [0.001, max_spike_probability], each spike from 1 ms to a
+// maximum uniform in [50 ms, max_spike] — all drawn from the seed's own
+// "latency" stream (before the World exists, since its options hold them).
+WorldOptions ScenarioWorldOptions(const ScenarioOptions& options,
+                                  double spike_chance,
+                                  double max_spike_probability,
+                                  absl::Duration max_spike);
+
 // Appends `args` to `*out` as one RESP array of bulk strings (the form a
 // client sends a command in).
 void EncodeCommand(const std::vector<std::string>& args, std::string* out);
