@@ -309,6 +309,14 @@ class ClusterRouter : public CommandRouter {
                     absl::AnyInvocable<void(Reply)> done, int hops,
                     bool asking = false);
   absl::Duration Backoff();
+  // A MOVED or ASK reply's target. For MOVED the view learns the slot's
+  // new owner (NoteMoved). False: not a (well-formed) redirect.
+  struct Redirect {
+    int slot = -1;
+    std::string node;  // "host:port"
+    bool ask = false;
+  };
+  bool FollowRedirect(const Reply& r, Redirect* to);
 
   // Coordinator.
   void StartTx(int kind, ClientState& client, ArgList args,

@@ -99,6 +99,24 @@ void ClusterRouter::Unpark(ClientState* client) {
   client->sink->OnUnblocked();
 }
 
+bool ClusterRouter::FollowRedirect(const Reply& r, Redirect* to) {
+  if (!IsRedirect(r)) return false;
+  std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
+  std::string host;
+  int port = 0;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[1], &to->slot) ||
+      to->slot < 0 || to->slot >= kClusterSlots ||
+      !ParseHostPort(parts[2], &host, &port)) {
+    return false;
+  }
+  to->node = std::string(parts[2]);  // maybe a node not heard of yet
+  to->ask = parts[0] == "ASK";
+  if (!to->ask) {
+    engine_.mutable_cluster()->NoteMoved(to->slot, view_.IndexOf(to->node));
+  }
+  return true;
+}
+
 void ClusterRouter::SendRetrying(const std::string& id, int protocol,
                                  std::vector<std::string> args,
                                  absl::Duration deadline,
@@ -113,23 +131,11 @@ void ClusterRouter::SendRetrying(const std::string& id, int protocol,
         if (alive.expired()) return;
         // MOVED and ASK (a membership change moves slots): follow them,
         // also to nodes this one has not heard of yet.
-        if (IsRedirect(r) && hops < kMaxRedirects) {
-          std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
-          int slot = -1;
-          std::string host;
-          int port = 0;
-          if (parts.size() == 3 && absl::SimpleAtoi(parts[1], &slot) &&
-              slot >= 0 && slot < kClusterSlots &&
-              ParseHostPort(parts[2], &host, &port)) {
-            const std::string target(parts[2]);
-            if (parts[0] == "MOVED") {
-              engine_.mutable_cluster()->NoteMoved(slot,
-                                                   view_.IndexOf(target));
-            }
-            SendRetrying(target, protocol, std::move(args), deadline,
-                         std::move(done), hops + 1, parts[0] == "ASK");
-            return;
-          }
+        Redirect to;
+        if (hops < kMaxRedirects && FollowRedirect(r, &to)) {
+          SendRetrying(to.node, protocol, std::move(args), deadline,
+                       std::move(done), hops + 1, to.ask);
+          return;
         }
         const absl::Duration backoff = Backoff();
         if (!IsTryAgain(r) ||
@@ -243,23 +249,11 @@ void ClusterRouter::OnPrepared(const std::shared_ptr<Tx>& tx) {
   bool exists = false;
   const Reply* failure = nullptr;
   for (const Reply& r : tx->replies) {
-    if (IsRedirect(r)) {
+    Redirect to;
+    if (FollowRedirect(r, &to)) {
       // A membership change moves the slot: the next attempt asks (ASK)
       // or goes (MOVED) where it was sent.
-      std::vector<absl::string_view> parts = absl::StrSplit(r.str, ' ');
-      int slot = -1;
-      std::string host;
-      int port = 0;
-      if (parts.size() == 3 && absl::SimpleAtoi(parts[1], &slot) &&
-          slot >= 0 && slot < kClusterSlots &&
-          ParseHostPort(parts[2], &host, &port)) {
-        // Where the next attempt sends this slot's keys (the node may be
-        // one this node has not heard of yet).
-        tx->asked[slot] = {std::string(parts[2]), parts[0] == "ASK"};
-        if (parts[0] == "MOVED") {
-          engine_.mutable_cluster()->NoteMoved(slot, view_.IndexOf(parts[2]));
-        }
-      }
+      tx->asked[to.slot] = {to.node, to.ask};
     }
     if (IsTryAgain(r) || IsRedirect(r)) {
       // Locked, or moving to another node: roll back and try again.
