@@ -1,5 +1,8 @@
-// ClusterRouter: proxy mode (cluster-mode proxy). Any node accepts any
-// command from clients that know nothing of clusters; a router table
+// ClusterRouter: a cluster node's routing, in both cluster modes. In
+// redirect mode it answers MOVED / ASK / TRYAGAIN for what runs elsewhere
+// (Redis Cluster's protocol) and carries out membership changes; in proxy
+// mode (below) it also forwards. Any proxy node accepts any command from
+// clients that know nothing of clusters; a router table
 // decides per command whether it runs here, is forwarded to the owner of
 // its keys, is split by owner with the replies gathered, or is broadcast
 // to every node with the replies combined.
@@ -30,9 +33,30 @@
 //
 // Peers. A node forwards over connections that introduce themselves with
 // TWINKV.PEER; on those, commands run on the receiving node (never routed
-// again). A peer command for a key the receiver does not own is answered
-// "MOVED <slot> <host>:<port>" (members disagree on the map), which the
-// forwarding node passes on.
+// again). A peer command for a key the receiver does not serve is
+// answered MOVED / ASK / TRYAGAIN like any client's, and the forwarding
+// node follows (ASK with ASKING; at most a few hops; TRYAGAIN after a
+// random backoff, until request_timeout).
+//
+// Membership. CLUSTER MEET / FORGET, sent to any member, start a new epoch
+// (old and new member sets; ClusterView in core/engine.h). The change is
+// announced to every node until each acknowledges it (TWINKV.MEMBERS) and
+// logged in each AOF. Every old member hands the keys of the slots it
+// loses to their new owners, a batch at a time: one log record
+// (TWINKV.OUTBOX) takes the keys out of its keyspace and keeps them for
+// sending again after a restart; the new owner rebuilds them under ASKING
+// (DEL, then the AOF rewrite's commands for each key, TTL included) and
+// logs them before it answers; then TWINKV.OUTDONE. Meanwhile the old
+// owner serves the keys it still has, answers ASK for keys already handed
+// over, TRYAGAIN for keys on their way and for commands whose keys are
+// split between the two, and waits for prepared transactions on keys it
+// loses. When nothing is left it says so (TWINKV.MIGRATED, logged and
+// announced); once every old member that loses slots has, every node
+// routes by the new map, and old owners answer MOVED. One change at a
+// time: a node refuses a new one while the previous still moves slots
+// (unless only other nodes' notices are missing: the next epoch proves
+// they were sent). A node removed from the cluster keeps answering, as a
+// proxy with no slots.
 //
 // Waiting. A routed command leaves its client blocked (ClientState::
 // blocked: the connection runs none of its further commands) until the
