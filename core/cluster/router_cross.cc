@@ -533,15 +533,28 @@ bool ClusterRouter::RunCrossCommand(CommandContext& ctx, ArgList args) {
       ctx.reply.Error("ERR transaction already prepared");
       return true;
     }
-    for (size_t i = 3; i < args.size(); ++i) {
-      const int owner = view_.slots.OwnerOfKey(args[i]);
-      if (owner != view_.self) {
-        ctx.reply.Error(absl::StrCat("MOVED ", KeySlot(args[i]), " ",
-                                     view_.hosts[owner], ":",
-                                     view_.ports[owner]));
+    // Each slot's keys must be this node's to lock, as for PREPARE: a key
+    // already handed over to a new owner is asked of it (locked here, it
+    // would be written on a node that no longer serves it).
+    std::vector<int> keys;
+    for (size_t i = 3; i < args.size(); ++i) keys.push_back(i);
+    std::vector<int> seen;
+    for (int k : keys) {
+      const int slot = KeySlot(args[k]);
+      if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
+      seen.push_back(slot);
+      std::vector<int> in_slot;
+      for (int j : keys) {
+        if (KeySlot(args[j]) == slot) in_slot.push_back(j);
+      }
+      const SlotDecision d = Decide(slot, args, in_slot, ctx.client.asking);
+      if (d.kind != SlotDecision::kRun) {
+        ReplyDecision(d, ctx.reply);
         return true;
       }
-      if (locks_.contains(args[i])) {
+    }
+    for (int k : keys) {
+      if (locks_.contains(args[k])) {
         ctx.reply.Error(kLockedErr);
         return true;
       }
@@ -596,7 +609,8 @@ bool ClusterRouter::RunCrossCommand(CommandContext& ctx, ArgList args) {
         same = lock != locks_.end() && lock->second == txid;
       }
       if (!same) {
-        ctx.reply.Error("ERR TWINKV.STAGE names other keys than its FETCH");
+        // Its read locks ran out (or were never all taken): read again.
+        ctx.reply.Error(kLostErr);
         return true;
       }
       if (p.timer != 0) runtime_.executor().Cancel(p.timer);
