@@ -381,7 +381,17 @@ void ClusterRouter::Announce(std::vector<std::string> args,
 void ClusterRouter::Start() {
   started_ = true;
   const ClusterView& view = view_;
-  if (!view.migrating()) return;
+  const std::string& self_id = view.slots.nodes()[view.self];
+  if (!view.migrating()) {
+    // The change may be over here but not everywhere: a node that missed
+    // this one's notice before it restarted would wait for it forever.
+    // (Harmless where this node lost nothing, or was heard already.)
+    if (view.epoch() > 0) {
+      Announce({"TWINKV.MIGRATED", absl::StrCat(view.epoch()), self_id},
+               view.slots.nodes());
+    }
+    return;
+  }
   // Resume an interrupted change: tell everyone again (they ignore what
   // they know), and hand over what is left.
   Announce(MembersRecord(view), view.slots.nodes());
