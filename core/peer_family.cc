@@ -61,6 +61,8 @@ void RegisterPeerFamily(CommandTable& table) {
       {"twinkv.migrated", 3, "A node handed over the slots it loses"},
       {"twinkv.outbox", -6, "Keys on their way to a new owner (log only)"},
       {"twinkv.outdone", 2, "Keys delivered to their new owner (log only)"},
+      {"twinkv.import", -5, "Keys handed over to this node, applied once"},
+      {"twinkv.imported", 2, "A hand-over batch applied here (log only)"},
       {"twinkv.fetch", -4,
        "Locks keys for a cross-node command and reads their values"},
       {"twinkv.stage", -5, "Stages the new values of a cross-node command"},

@@ -309,7 +309,17 @@ class ClusterRouter : public CommandRouter {
   // Hands the keys this node loses over to their new owners, a batch at
   // a time; when none is left, says so (TWINKV.MIGRATED).
   void MigrateStep();
-  void SendBatch(uint64_t id);
+  void SendBatch(const std::string& id);
+  struct Batch;
+  static std::vector<std::string> OutboxRecord(const std::string& id,
+                                               const Batch& batch);
+  // Makes `keys` hold `states` (AppendKeyRewrite's commands, "" for
+  // none), applied by the commands' own handlers; *records gets what to
+  // log (router_cross.cc). False if a state does not parse.
+  bool ApplyKeyStates(CommandContext& ctx,
+                      const std::vector<std::string>& keys,
+                      const std::vector<std::string>& states,
+                      std::vector<std::vector<std::string>>* records);
   void AppendMemberState(std::string* out);
 
 
@@ -395,14 +405,18 @@ class ClusterRouter : public CommandRouter {
   // Hand-over (router_members.cc): batches of keys taken out of the
   // keyspace and not yet confirmed by their new owner, by id.
   struct Batch {
-    std::string target;             // node id
+    std::string target;               // node id
     std::vector<std::string> keys;
-    std::string commands;           // RESP: what rebuilds them
+    std::vector<std::string> states;  // per key: what rebuilds it (RESP)
     bool in_flight = false;
   };
-  std::map<uint64_t, Batch> outbox_;
+  std::map<std::string, Batch> outbox_;  // by batch id
   absl::flat_hash_set<std::string> outbox_keys_;
   uint64_t next_batch_ = 1;
+  // Batches applied here (TWINKV.IMPORT) during the current change and
+  // the one before: a late copy of one is ignored.
+  absl::flat_hash_set<std::string> imported_;
+  absl::flat_hash_set<std::string> imported_before_;
   uint64_t migrate_cursor_ = 0;
   bool migrate_skipped_ = false;  // a locked key waits for another pass
   TimerId migrate_timer_ = 0;

@@ -667,6 +667,27 @@ void ClusterRouter::CommitStaged(CommandContext& ctx,
   ctx.reply.Integer(1);
 }
 
+bool ClusterRouter::ApplyKeyStates(
+    CommandContext& ctx, const std::vector<std::string>& keys,
+    const std::vector<std::string>& states,
+    std::vector<std::vector<std::string>>* records) {
+  Db& db = ctx.engine.keyspace().db(0);
+  ClientState client;
+  client.cluster_peer = true;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ctx.engine.BeforeWrite(0, keys[i]);
+    db.Erase(keys[i], ctx.now_ms);
+    records->push_back({"DEL", keys[i]});
+    if (!states[i].empty() &&
+        !Cross::Rebuild(*this, client, keys[i], states[i], ctx.now_ms,
+                        records)) {
+      return false;
+    }
+    ctx.engine.SignalKeyReady(0, keys[i]);
+  }
+  return true;
+}
+
 void ClusterRouter::AppendStaged(const std::string& txid, std::string* out) {
   const Prepared& p = *prepared_.at(txid);
   std::vector<absl::string_view> args{"TWINKV.STAGE", txid, p.coordinator};

@@ -14,7 +14,6 @@
 #include "core/cluster/slots.h"
 #include "core/command.h"
 #include "core/errors.h"
-#include "core/resp/request_parser.h"
 
 namespace twinkv {
 
@@ -29,32 +28,6 @@ constexpr absl::Duration kMigrateRetry = absl::Milliseconds(200);
 
 constexpr absl::string_view kMigratingTryAgain =
     "TRYAGAIN Multiple keys request during rehashing of slot";
-
-// Splits RESP commands (as AppendKeyRewrite writes them) into argument
-// lists.
-std::vector<std::vector<std::string>> SplitCommands(absl::string_view resp) {
-  std::vector<std::vector<std::string>> out;
-  RequestParser parser;
-  while (!resp.empty()) {
-    if (parser.Parse(resp) != RequestParser::kCommand) break;
-    std::vector<std::string> args;
-    for (absl::string_view a : parser.args()) args.emplace_back(a);
-    out.push_back(std::move(args));
-    resp.remove_prefix(parser.consumed());
-  }
-  return out;
-}
-
-// TWINKV.MEMBERS epoch n old-1..old-n new-1..: the view's change.
-std::vector<std::string> MembersRecord(const ClusterView& view) {
-  std::vector<std::string> record{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
-                                  absl::StrCat(view.old_members().size())};
-  record.insert(record.end(), view.old_members().begin(),
-                view.old_members().end());
-  record.insert(record.end(), view.new_members().begin(),
-                view.new_members().end());
-  return record;
-}
 
 void AppendArgs(const std::vector<std::string>& args, std::string* out) {
   std::vector<absl::string_view> views(args.begin(), args.end());
@@ -274,6 +247,9 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
       return true;
     }
     view.Adopt(epoch, old_members, new_members);
+    // Batches of the change before may still arrive late; older ones not.
+    imported_before_ = std::move(imported_);
+    imported_.clear();
     migrate_cursor_ = 0;
     migrate_skipped_ = false;
     ctx.AddDirty();  // logged as received
@@ -312,42 +288,101 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
     return true;
   }
   if (name == "twinkv.outbox") {
-    // Only in the log: TWINKV.OUTBOX id target n key-1..key-n commands:
-    // the keys left the keyspace as a batch for `target`.
-    uint64_t id = 0;
+    // Only in the log: TWINKV.OUTBOX id target n key-1..key-n state-1..
+    // state-n: the keys left the keyspace as a batch for `target` (a
+    // state is AppendKeyRewrite's commands for the key).
     size_t n = 0;
-    if (args.size() < 5 || !absl::SimpleAtoi(args[1], &id) ||
-        !absl::SimpleAtoi(args[3], &n) || args.size() != 5 + n) {
+    if (args.size() < 6 || !absl::SimpleAtoi(args[3], &n) ||
+        args.size() != 4 + 2 * n) {
       ctx.reply.Error(kSyntaxErr);
       return true;
     }
-    Batch& b = outbox_[id];
+    Batch& b = outbox_[std::string(args[1])];
     b.target = std::string(args[2]);
     Db& db = engine_.keyspace().db(0);
-    for (size_t i = 4; i < 4 + n; ++i) {
-      b.keys.emplace_back(args[i]);
-      outbox_keys_.insert(std::string(args[i]));
+    for (size_t i = 0; i < n; ++i) {
+      const absl::string_view key = args[4 + i];
+      b.keys.emplace_back(key);
+      b.states.emplace_back(args[4 + n + i]);
+      outbox_keys_.insert(std::string(key));
       // Out of the keyspace in the same record that keeps them: a torn
       // log keeps both or neither.
-      engine_.BeforeWrite(0, args[i]);
-      db.Erase(args[i], ctx.now_ms);
+      engine_.BeforeWrite(0, key);
+      db.Erase(key, ctx.now_ms);
     }
-    b.commands = std::string(args.back());
-    next_batch_ = std::max(next_batch_, id + 1);
     ctx.reply.Ok();
     return true;
   }
   if (name == "twinkv.outdone") {
-    uint64_t id = 0;
-    if (args.size() != 2 || !absl::SimpleAtoi(args[1], &id)) {
+    if (args.size() != 2) {
       ctx.reply.Error(kSyntaxErr);
       return true;
     }
-    auto it = outbox_.find(id);
+    auto it = outbox_.find(std::string(args[1]));
     if (it != outbox_.end()) {
       for (const std::string& k : it->second.keys) outbox_keys_.erase(k);
       outbox_.erase(it);
     }
+    ctx.reply.Ok();
+    return true;
+  }
+  if (name == "twinkv.import") {
+    // TWINKV.IMPORT id n key-1..key-n state-1..state-n: a batch handed
+    // over to this node. Applied once: a copy delayed in the network (or
+    // sent again after a lost answer) that comes later is ignored, or it
+    // would undo what clients wrote since.
+    size_t n = 0;
+    if (args.size() < 5 || !absl::SimpleAtoi(args[2], &n) ||
+        args.size() != 3 + 2 * n) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    const std::string id(args[1]);
+    if (imported_.contains(id) || imported_before_.contains(id)) {
+      ctx.reply.Ok();
+      return true;
+    }
+    if (!loading) {
+      for (size_t i = 0; i < n; ++i) {
+        const int slot = KeySlot(args[3 + i]);
+        if (view.new_owner(slot) != view.self &&
+            view.slots.owner(slot) != view.self) {
+          SlotDecision d;
+          d.kind = SlotDecision::kMoved;
+          d.slot = slot;
+          d.node = view.slots.owner(slot);
+          ReplyDecision(d, ctx.reply);
+          return true;
+        }
+      }
+    }
+    std::vector<std::string> keys, states;
+    for (size_t i = 0; i < n; ++i) {
+      keys.emplace_back(args[3 + i]);
+      states.emplace_back(args[3 + n + i]);
+    }
+    std::vector<std::vector<std::string>> records;
+    if (!ApplyKeyStates(ctx, keys, states, &records)) {
+      ctx.reply.Error("ERR TWINKV.IMPORT: a key's state does not parse");
+      return true;
+    }
+    for (const std::vector<std::string>& record : records) {
+      std::vector<absl::string_view> views(record.begin(), record.end());
+      ctx.Propagate(views);
+    }
+    ctx.Propagate({"TWINKV.IMPORTED", id});
+    ctx.AddDirty(std::max<size_t>(1, records.size()));
+    imported_.insert(id);
+    ctx.reply.Ok();
+    return true;
+  }
+  if (name == "twinkv.imported") {
+    // In the log: the batch `id` was applied here (see TWINKV.IMPORT).
+    if (args.size() != 2) {
+      ctx.reply.Error(kSyntaxErr);
+      return true;
+    }
+    imported_.insert(std::string(args[1]));
     ctx.reply.Ok();
     return true;
   }
@@ -438,23 +473,20 @@ void ClusterRouter::MigrateStep() {
   } while (migrate_cursor_ != 0 && count < kBatchKeys &&
            ++buckets < kScanBucketsPerStep);
   for (auto& [node, keys] : found) {
-    const uint64_t id = next_batch_++;
+    // Unique across restarts and changes: the new owner applies each once.
+    const std::string id =
+        absl::StrCat(view.slots.nodes()[view.self], "/", view.epoch(), "/",
+                     absl::Hex(incarnation_), "-", next_batch_++);
     Batch& batch = outbox_[id];
     batch.target = view.slots.nodes()[node];
-    // What rebuilds the keys there (DEL first: a stale copy from an
-    // earlier, interrupted hand-over must not mix in).
-    std::vector<std::string> del{"DEL"};
     for (const std::string& key : keys) {
       const Value* value = db.Find(key, now);
       if (value == nullptr) continue;  // expired meanwhile
-      del.push_back(key);
-      AppendKeyRewrite(key, *value, db.GetExpire(key, now), &batch.commands);
+      std::string state;
+      AppendKeyRewrite(key, *value, db.GetExpire(key, now), &state);
       batch.keys.push_back(key);
+      batch.states.push_back(std::move(state));
     }
-    std::string commands;
-    AppendArgs(del, &commands);
-    commands += batch.commands;
-    batch.commands = std::move(commands);
     // Out of the keyspace, into the log as a batch on its way: a restart
     // sends it again rather than serve or lose it.
     for (const std::string& key : batch.keys) {
@@ -464,11 +496,7 @@ void ClusterRouter::MigrateStep() {
     }
     if (CommandLog* log = engine_.command_log()) {
       // One record: replayed, it takes the keys out and keeps the batch.
-      std::vector<std::string> record{"TWINKV.OUTBOX", absl::StrCat(id),
-                                      batch.target,
-                                      absl::StrCat(batch.keys.size())};
-      record.insert(record.end(), batch.keys.begin(), batch.keys.end());
-      record.push_back(batch.commands);
+      std::vector<std::string> record = OutboxRecord(id, batch);
       std::vector<absl::string_view> views(record.begin(), record.end());
       log->Append(0, views);
     }
@@ -512,20 +540,24 @@ void ClusterRouter::MigrateStep() {
   Announce({"TWINKV.MIGRATED", epoch, id}, view.slots.nodes());
 }
 
-void ClusterRouter::SendBatch(uint64_t id) {
+void ClusterRouter::SendBatch(const std::string& id) {
   auto it = outbox_.find(id);
   if (it == outbox_.end()) return;
   Batch& batch = it->second;
-  const int node = view_.IndexOf(batch.target);
-  if (node < 0) return;
   batch.in_flight = true;
+  std::vector<std::string> import{"TWINKV.IMPORT", id,
+                                  absl::StrCat(batch.keys.size())};
+  import.insert(import.end(), batch.keys.begin(), batch.keys.end());
+  import.insert(import.end(), batch.states.begin(), batch.states.end());
   std::weak_ptr<bool> alive = alive_;
-  auto finish = [this, alive, id](bool ok) {
+  // One command: applied whole, logged by the new owner before it
+  // answers, and only once (a late copy is ignored there).
+  SendToId(batch.target, std::move(import), [this, alive, id](Reply r) {
     if (alive.expired()) return;
     auto it = outbox_.find(id);
     if (it == outbox_.end()) return;
     it->second.in_flight = false;
-    if (!ok) {
+    if (r.is_error()) {
       if (migrate_timer_ == 0) {
         migrate_timer_ = runtime_.executor().Schedule(
             kMigrateRetry, [this] { MigrateStep(); });
@@ -535,44 +567,23 @@ void ClusterRouter::SendBatch(uint64_t id) {
     for (const std::string& k : it->second.keys) outbox_keys_.erase(k);
     outbox_.erase(it);
     if (CommandLog* log = engine_.command_log()) {
-      const std::string sid = absl::StrCat(id);
-      const absl::string_view record[] = {"TWINKV.OUTDONE", sid};
+      const absl::string_view record[] = {"TWINKV.OUTDONE", id};
       log->Append(0, record);
     }
     if (migrate_timer_ == 0) {
       migrate_timer_ = runtime_.executor().Schedule(absl::ZeroDuration(),
                                                     [this] { MigrateStep(); });
     }
-  };
-  if (node == view_.self) {  // cannot happen: a node never gains from itself
-    finish(false);
-    return;
-  }
-  // One connection, in order: the DEL before the rebuilding commands, and
-  // the last reply means all ran, each logged by the new owner before it
-  // answered.
-  PoolFor(node, 2).Borrow().Then(
-      [this, alive, commands = SplitCommands(batch.commands),
-       finish](absl::StatusOr<Lease> lease) mutable {
-        if (alive.expired()) return;
-        if (!lease.ok()) {
-          finish(false);
-          return;
-        }
-        auto remaining = std::make_shared<size_t>(commands.size());
-        auto failed = std::make_shared<bool>(false);
-        Client& client = lease->client();
-        for (auto& command : commands) {
-          // The new owner takes keys of a slot it receives only when asked.
-          client.Send({"ASKING"}, options_.request_timeout);
-          client.Send(std::move(command), options_.request_timeout)
-              .Then([remaining, failed, finish](ReplyOrError r) {
-                if (!r.ok() || r->is_error()) *failed = true;
-                if (--*remaining == 0) finish(!*failed);
-              });
-        }
-        lease->Return();  // the client keeps them in order
-      });
+  });
+}
+
+std::vector<std::string> ClusterRouter::OutboxRecord(const std::string& id,
+                                                     const Batch& batch) {
+  std::vector<std::string> record{"TWINKV.OUTBOX", id, batch.target,
+                                  absl::StrCat(batch.keys.size())};
+  record.insert(record.end(), batch.keys.begin(), batch.keys.end());
+  record.insert(record.end(), batch.states.begin(), batch.states.end());
+  return record;
 }
 
 void ClusterRouter::AppendMemberState(std::string* out) {
@@ -585,12 +596,14 @@ void ClusterRouter::AppendMemberState(std::string* out) {
     }
   }
   for (const auto& [id, batch] : outbox_) {
-    std::vector<std::string> record{"TWINKV.OUTBOX", absl::StrCat(id),
-                                    batch.target,
-                                    absl::StrCat(batch.keys.size())};
-    record.insert(record.end(), batch.keys.begin(), batch.keys.end());
-    record.push_back(batch.commands);
-    AppendArgs(record, out);
+    AppendArgs(OutboxRecord(id, batch), out);
+  }
+  for (const auto* ids : {&imported_before_, &imported_}) {
+    std::vector<std::string> sorted(ids->begin(), ids->end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const std::string& id : sorted) {
+      AppendArgs({"TWINKV.IMPORTED", id}, out);
+    }
   }
 }
 
