@@ -29,6 +29,17 @@ constexpr absl::Duration kMigrateRetry = absl::Milliseconds(200);
 constexpr absl::string_view kMigratingTryAgain =
     "TRYAGAIN Multiple keys request during rehashing of slot";
 
+// TWINKV.MEMBERS epoch n old-1..old-n new-1..: the view's change.
+std::vector<std::string> MembersRecord(const ClusterView& view) {
+  std::vector<std::string> record{"TWINKV.MEMBERS", absl::StrCat(view.epoch()),
+                                  absl::StrCat(view.old_members().size())};
+  record.insert(record.end(), view.old_members().begin(),
+                view.old_members().end());
+  record.insert(record.end(), view.new_members().begin(),
+                view.new_members().end());
+  return record;
+}
+
 void AppendArgs(const std::vector<std::string>& args, std::string* out) {
   std::vector<absl::string_view> views(args.begin(), args.end());
   AppendRespCommand(views, out);
