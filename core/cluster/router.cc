@@ -576,7 +576,23 @@ Reply* FirstError(std::vector<Reply>& parts) {
 void ClusterRouter::SplitSum(ClientState& client, ArgList args,
                              const std::vector<int>& owners) {
   ++stats_.split;
-  Groups g = GroupByOwner(owners, 1, 1);
+  Groups g;
+  if (view_.migrating()) {
+    // While slots move, a part per slot: each can be sent on (MOVED, ASK)
+    // on its own, where a part spanning a moving slot and another could
+    // be sent to no node that serves both.
+    std::vector<int> slot_of(owners.size());
+    for (size_t i = 0; i < owners.size(); ++i) {
+      slot_of[i] = KeySlot(args[1 + i]);
+    }
+    Groups by_slot = GroupByOwner(slot_of, 1, 1);
+    g.positions = std::move(by_slot.positions);
+    for (const std::vector<int>& pos : g.positions) {
+      g.nodes.push_back(owners[pos[0] - 1]);
+    }
+  } else {
+    g = GroupByOwner(owners, 1, 1);
+  }
   std::shared_ptr<Op> op =
       StartOp(client, g.nodes.size(), [](std::vector<Reply>& parts) {
         if (Reply* e = FirstError(parts)) return std::move(*e);
