@@ -50,7 +50,7 @@ ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
       engine_(engine),
       view_(*engine.cluster()),
       options_(options) {
-  kinds_ = {
+  const std::pair<const char*, Kind> kinds[] = {
       {"mget", Kind::kMget},         {"del", Kind::kSumKeys},
       {"unlink", Kind::kSumKeys},    {"exists", Kind::kSumKeys},
       {"touch", Kind::kSumKeys},     {"mset", Kind::kMset},
@@ -59,6 +59,12 @@ ClusterRouter::ClusterRouter(Runtime& runtime, Engine& engine,
       {"flushall", Kind::kFlush},    {"randomkey", Kind::kRandomKey},
       {"scan", Kind::kScan},         {"publish", Kind::kPublish},
   };
+  // By the table's own rows: one pointer hash per command, not a string.
+  for (const auto& [name, kind] : kinds) {
+    if (const CommandSpec* spec = engine_.commands().Find(name)) {
+      kinds_[spec] = kind;
+    }
+  }
   local_client_.cluster_peer = true;
   local_client_.id = 0;
   self_id_ = view_.slots.nodes()[view_.self];
@@ -101,47 +107,24 @@ void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
 }
 
 ClusterRouter::Kind ClusterRouter::KindOf(const CommandSpec& spec) const {
-  auto it = kinds_.find(spec.full_name);
+  auto it = kinds_.find(&spec);
   return it == kinds_.end() ? Kind::kDefault : it->second;
 }
 
 bool ClusterRouter::PeerRefuses(const CommandSpec& spec, ArgList args,
                                 bool asking, ReplyWriter& reply) {
-  if (!view_.migrating() && spec.find_keys == nullptr &&
-      spec.first_key == spec.last_key && spec.first_key > 0 &&
-      static_cast<size_t>(spec.first_key) < args.size()) {
-    // The common case, without allocating: one key, no change under way.
-    const int slot = KeySlot(args[spec.first_key]);
-    if (view_.slots.owner(slot) == view_.self) return false;
-    SlotDecision d;
-    d.kind = SlotDecision::kMoved;
-    d.slot = slot;
-    d.node = view_.slots.owner(slot);
-    ReplyDecision(d, reply);
+  if (std::optional<SlotDecision> quick = QuickDecision(spec, args)) {
+    if (quick->kind == SlotDecision::kRun) return false;
+    ReplyDecision(*quick, reply);
     return true;
   }
   // Keys may span slots (a split command's part, a hand-over's DEL): each
   // slot's keys must be runnable here.
-  const std::vector<int> positions = CommandKeyPositions(spec, args);
-  std::vector<int> done_slots;
-  for (int p : positions) {
-    const int slot = KeySlot(args[p]);
-    if (std::find(done_slots.begin(), done_slots.end(), slot) !=
-        done_slots.end()) {
-      continue;
-    }
-    done_slots.push_back(slot);
-    std::vector<int> in_slot;
-    for (int i : positions) {
-      if (KeySlot(args[i]) == slot) in_slot.push_back(i);
-    }
-    const SlotDecision d = Decide(slot, args, in_slot, asking);
-    if (d.kind != SlotDecision::kRun) {
-      ReplyDecision(d, reply);
-      return true;
-    }
-  }
-  return false;
+  const SlotDecision d =
+      DecideKeys(args, CommandKeyPositions(spec, args), asking);
+  if (d.kind == SlotDecision::kRun) return false;
+  ReplyDecision(d, reply);
+  return true;
 }
 
 bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,

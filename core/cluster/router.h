@@ -112,6 +112,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -292,6 +293,14 @@ class ClusterRouter : public CommandRouter {
   // ASKING, or is a peer (a node following an ASK, or handing keys over).
   SlotDecision Decide(int slot, ArgList args,
                       const std::vector<int>& positions, bool asking);
+  // The common case without allocating: a one-key command while no
+  // membership change moves slots (run here, or MOVED); nullopt otherwise.
+  std::optional<SlotDecision> QuickDecision(const CommandSpec& spec,
+                                            ArgList args) const;
+  // The first decision that is not kRun among the slots of the keys at
+  // `positions` (each slot's keys decided together), else kRun.
+  SlotDecision DecideKeys(ArgList args, const std::vector<int>& positions,
+                          bool asking);
   // Writes the decision's error reply (not for kRun).
   void ReplyDecision(const SlotDecision& d, ReplyWriter& reply);
   // A peer's command whose keys cannot run here: replies why (MOVED, ASK,
@@ -374,7 +383,7 @@ class ClusterRouter : public CommandRouter {
   const ClusterView& view_;
   RouterOptions options_;
   RouterStats stats_;
-  absl::flat_hash_map<std::string, Kind> kinds_;  // by full name
+  absl::flat_hash_map<const CommandSpec*, Kind> kinds_;
   // Pools per node id, RESP2 and RESP3 (created on first use; by id, as
   // node indices change with the membership).
   absl::flat_hash_map<std::string, std::unique_ptr<Pool>> pools_[2];

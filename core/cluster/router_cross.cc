@@ -538,20 +538,10 @@ bool ClusterRouter::RunCrossCommand(CommandContext& ctx, ArgList args) {
     // would be written on a node that no longer serves it).
     std::vector<int> keys;
     for (size_t i = 3; i < args.size(); ++i) keys.push_back(i);
-    std::vector<int> seen;
-    for (int k : keys) {
-      const int slot = KeySlot(args[k]);
-      if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
-      seen.push_back(slot);
-      std::vector<int> in_slot;
-      for (int j : keys) {
-        if (KeySlot(args[j]) == slot) in_slot.push_back(j);
-      }
-      const SlotDecision d = Decide(slot, args, in_slot, ctx.client.asking);
-      if (d.kind != SlotDecision::kRun) {
-        ReplyDecision(d, ctx.reply);
-        return true;
-      }
+    const SlotDecision d = DecideKeys(args, keys, ctx.client.asking);
+    if (d.kind != SlotDecision::kRun) {
+      ReplyDecision(d, ctx.reply);
+      return true;
     }
     for (int k : keys) {
       if (locks_.contains(args[k])) {

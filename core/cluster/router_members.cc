@@ -2,6 +2,7 @@
 // "Membership").
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -90,6 +91,39 @@ ClusterRouter::SlotDecision ClusterRouter::Decide(
   return d;
 }
 
+std::optional<ClusterRouter::SlotDecision> ClusterRouter::QuickDecision(
+    const CommandSpec& spec, ArgList args) const {
+  if (view_.migrating() || spec.find_keys != nullptr ||
+      spec.first_key != spec.last_key || spec.first_key <= 0 ||
+      static_cast<size_t>(spec.first_key) >= args.size()) {
+    return std::nullopt;
+  }
+  SlotDecision d;
+  d.slot = KeySlot(args[spec.first_key]);
+  if (view_.slots.owner(d.slot) != view_.self) {
+    d.kind = SlotDecision::kMoved;
+    d.node = view_.slots.owner(d.slot);
+  }
+  return d;
+}
+
+ClusterRouter::SlotDecision ClusterRouter::DecideKeys(
+    ArgList args, const std::vector<int>& positions, bool asking) {
+  std::vector<int> seen;
+  for (int p : positions) {
+    const int slot = KeySlot(args[p]);
+    if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
+    seen.push_back(slot);
+    std::vector<int> in_slot;
+    for (int i : positions) {
+      if (KeySlot(args[i]) == slot) in_slot.push_back(i);
+    }
+    const SlotDecision d = Decide(slot, args, in_slot, asking);
+    if (d.kind != SlotDecision::kRun) return d;
+  }
+  return SlotDecision();
+}
+
 void ClusterRouter::ReplyDecision(const SlotDecision& d, ReplyWriter& reply) {
   switch (d.kind) {
     case SlotDecision::kRun:
@@ -114,18 +148,25 @@ void ClusterRouter::ReplyDecision(const SlotDecision& d, ReplyWriter& reply) {
 bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,
                                   ArgList args, bool queueing,
                                   ReplyWriter& reply) {
-  if (spec.full_name == "asking") return false;
+  // (The engine clears client.asking after every command but ASKING.)
   const bool asking = client.asking;
-  client.asking = false;
   if (client.cluster_peer) {
     // A node handing keys over or following an ASK (then it sent ASKING).
     if (spec.first_key == 0 && spec.find_keys == nullptr) return false;
     return PeerRefuses(spec, args, asking, reply);
   }
+  const bool is_exec = spec.full_name == "exec";
+  if (std::optional<SlotDecision> quick = QuickDecision(spec, args);
+      quick && !is_exec) {
+    if (quick->kind == SlotDecision::kRun) return false;
+    ++stats_.refused;
+    ReplyDecision(*quick, reply);
+    if (queueing) client.txn->dirty_exec = true;
+    return true;
+  }
   // The keys: the command's, or for EXEC its whole queue (Redis's
   // getNodeByQuery).
   std::vector<absl::string_view> keys;
-  const bool is_exec = spec.full_name == "exec";
   if (is_exec) {
     if (!queueing) return false;
     for (const Transaction::Queued& q : client.txn->queued) {

@@ -511,20 +511,10 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
       // slot moving here counts), and free.
       std::vector<int> keys;
       for (size_t i = 4; i < args.size(); i += step) keys.push_back(i);
-      std::vector<int> seen;
-      for (int k : keys) {
-        const int slot = KeySlot(args[k]);
-        if (std::find(seen.begin(), seen.end(), slot) != seen.end()) continue;
-        seen.push_back(slot);
-        std::vector<int> in_slot;
-        for (int j : keys) {
-          if (KeySlot(args[j]) == slot) in_slot.push_back(j);
-        }
-        const SlotDecision d = Decide(slot, args, in_slot, ctx.client.asking);
-        if (d.kind != SlotDecision::kRun) {
-          ReplyDecision(d, ctx.reply);
-          return;
-        }
+      const SlotDecision d = DecideKeys(args, keys, ctx.client.asking);
+      if (d.kind != SlotDecision::kRun) {
+        ReplyDecision(d, ctx.reply);
+        return;
       }
       for (int k : keys) {
         if (locks_.contains(args[k])) return ctx.reply.Error(kLockedErr);
