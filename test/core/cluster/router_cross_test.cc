@@ -76,12 +76,7 @@ class RouterCrossTest : public ::testing::Test {
     });
     standalone_->Boot();
     client_node_ = &world_.AddNode("client", "10.0.0.9");
-    for (int i = 0; keys_[0].size() < 12 || keys_[1].size() < 12 ||
-                    keys_[2].size() < 12;
-         ++i) {
-      std::string key = absl::StrCat("key:", i);
-      keys_[map_.OwnerOfKey(key)].push_back(key);
-    }
+    cluster_test::KeysByOwner(map_, 12, keys_);
   }
 
   static sim::WorldOptions Options() {

@@ -91,12 +91,7 @@ class RouterTest : public ::testing::Test {
     }
     client_node_ = &world_.AddNode("client", "10.0.0.9");
     // Keys by owner (an index into kIps: map_.nodes() is sorted as they are).
-    for (int i = 0; keys_[0].size() < 8 || keys_[1].size() < 8 ||
-                    keys_[2].size() < 8;
-         ++i) {
-      std::string key = absl::StrCat("key:", i);
-      keys_[map_.OwnerOfKey(key)].push_back(key);
-    }
+    cluster_test::KeysByOwner(map_, 8, keys_);
   }
 
   static sim::WorldOptions Options() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/cluster/slots.h"
 #include "core/config.h"
 #include "core/server_node.h"
 #include "gtest/gtest.h"
@@ -47,6 +48,23 @@ inline Config NodeConfig(const std::string& mode,
     config.cluster_self = self;
   }
   return config;
+}
+
+// Fills keys[i] with keys "key:0", "key:1", ... that `map` gives node i,
+// until every node has at least `at_least` of them.
+template <size_t N>
+void KeysByOwner(const SlotMap& map, size_t at_least,
+                 std::vector<std::string> (&keys)[N]) {
+  auto short_of = [&] {
+    for (const auto& k : keys) {
+      if (k.size() < at_least) return true;
+    }
+    return false;
+  };
+  for (int i = 0; short_of(); ++i) {
+    std::string key = absl::StrCat("key:", i);
+    keys[map.OwnerOfKey(key)].push_back(std::move(key));
+  }
 }
 
 class ServerProcess final : public sim::Process {
