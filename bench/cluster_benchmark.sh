@@ -22,16 +22,17 @@
 # Caveats, printed with the results too: every process (3 nodes, the proxy
 # hops, redis-benchmark) shares the machine's cores (2 here), so 3 nodes is
 # no scaling test: it shows the routing overhead, not capacity. In proxy
-# mode, one forwarded command per client connection is in flight at a time
-# (core/cluster/router.h), so -P 16 hardly helps forwarded commands. LPUSH
+# mode a pipelining client's forwards travel together, except that
+# commands on one slot wait for each other to keep their order
+# (core/cluster/router.h): part 2's single remote key at -P 16 goes one
+# command at a time, by design. LPUSH
 # in redis-benchmark always pushes to the one key "mylist" (in proxy mode
 # it is local or forwarded as a whole, see the line printed); MSET's 10
 # random keys span nodes in proxy mode (split, atomic across nodes), while
 # --cluster gives them one hash tag (one node, no split). redis-benchmark
 # --cluster runs a thread per node and each run seems to take at least
 # ~250 ms (at -n 10000 every test read exactly 10000/0.251 s), so short
-# runs read low: hence the larger counts for pipeline 16 (proxy P16 is slow
-# anyway: 1x).
+# runs read low: hence the larger counts for pipeline 16.
 # Outside load skews the comparison: the Linux scheduler shares the CPU
 # per process, so the targets with more processes (3 nodes; --cluster's 3
 # client threads) win a larger share against other people's work. Compare
@@ -267,7 +268,7 @@ done
 echo
 echo "(2) proxy node 0, one key: local $local_key, forwarded $remote_key;" \
   "-n $key_requests, median of $repeats"
-echo "    (forwarded commands of one connection go one at a time: P16 barely pipelines them)"
+echo "    (commands on one slot wait for each other: P16 on the one forwarded key goes one at a time)"
 printf "%-4s %3s %10s %10s %9s | %9s %9s %9s\n" cmd P local_rps fwd_rps fwd/local \
   local_p50 fwd_p50 fwd/local
 for pipeline in 1 16; do

@@ -120,6 +120,23 @@ void Engine::RunExpireCycle() {
   if (next != Db::kNoExpire) ArmExpiry(next);
 }
 
+bool Engine::MayRunAhead(const ClientState& client, ArgList args) const {
+  if (router_ == nullptr || cluster_ == nullptr || loading_ || args.empty()) {
+    return false;
+  }
+  const CommandSpec* spec = commands_.Find(args[0]);
+  if (spec == nullptr) return false;
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    spec = CommandTable::FindSubcommand(*spec, args[1]);
+    if (spec == nullptr) return false;
+  }
+  if (!spec->AcceptsArgCount(args.size()) || spec->handler == nullptr ||
+      (!client.authenticated && !config_.requirepass.empty())) {
+    return false;
+  }
+  return router_->MayRunAhead(*spec, client, args);
+}
+
 void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
                      int64_t now_ms) {
   if (args.empty()) return;

@@ -55,6 +55,27 @@ class BlockedClientSink {
   // another client's command or a timer), so the owner must not call back
   // into the engine from here; it should post a task.
   virtual void OnUnblocked() = 0;
+
+  // Reply slots, for owners that can hold a reply's place (optional). A
+  // router (core/cluster/router.h) that forwards a command may, instead of
+  // blocking the client, reserve the place of its reply at the current end
+  // of the client's output and let the client's next commands run; their
+  // replies queue behind the slot, and nothing behind it is sent before it
+  // is filled. ReserveReply returns the slot's id, or 0 if the owner cannot
+  // hold one (the command then blocks the client as above). FillReply
+  // writes the reply into its slot (`write` gets a writer in the client's
+  // protocol); every slot is filled exactly once, unless the client goes
+  // away first (CommandRouter::ClientGone). Before running each further
+  // command while slots are open, the owner asks Engine::MayRunAhead; when
+  // it says no, the owner holds that command (and the ones after it) until
+  // a slot is filled and asks again. FillReply is called from inside the
+  // engine, like OnUnblocked: the owner must not call back into it there.
+  virtual uint64_t ReserveReply() { return 0; }
+  virtual void FillReply(uint64_t slot,
+                         absl::FunctionRef<void(ReplyWriter&)> write) {
+    (void)slot;
+    (void)write;
+  }
 };
 
 class Engine;
@@ -214,6 +235,16 @@ class CommandRouter {
   // `client` is going away: whatever the router does for it ends without a
   // reply.
   virtual void ClientGone(ClientState& client) = 0;
+  // Whether `client`'s command may run now although replies of its earlier
+  // commands are still to come (reply slots, BlockedClientSink): it cannot
+  // change how those run or what they see.
+  virtual bool MayRunAhead(const CommandSpec& spec, const ClientState& client,
+                           ArgList args) {
+    (void)spec;
+    (void)client;
+    (void)args;
+    return false;
+  }
   // Runs one of the TWINKV.* commands nodes send each other (also while
   // loading: the AOF replays the durable ones).
   virtual void RunPeerCommand(CommandContext& ctx, ArgList args) = 0;
@@ -389,6 +420,10 @@ class Engine {
   void Execute(ClientState& client, ArgList args, ReplyWriter& reply) {
     Execute(client, args, reply, NowMs());
   }
+  // Whether `client`'s next command `args` may run while replies of its
+  // earlier ones are still to come (BlockedClientSink's reply slots): only
+  // what the router allows (CommandRouter::MayRunAhead).
+  bool MayRunAhead(const ClientState& client, ArgList args) const;
 
   // Milliseconds since the Unix epoch on the engine's clock: the wall
   // clock read once when the engine was made, plus the monotonic time

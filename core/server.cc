@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -157,7 +158,12 @@ RequestLimits LimitsFrom(const Config& config, bool authenticated) {
 // A Connection is its client's BlockedClientSink: while a blocking command
 // waits, the connection keeps reading (to notice a disconnect) but runs
 // none of the client's further commands; once the engine has written the
-// reply into writer_, a fresh task flushes it and resumes the input.
+// reply into writer_, a fresh task flushes it and resumes the input. It
+// holds reply slots too: a routed command's reply may get a place in out_
+// (ReserveReply) while the client's next commands run, their replies
+// appended behind it; Flush sends only what lies before the first open
+// slot, and a command the engine does not let run ahead (MayRunAhead)
+// waits, unparsed, until a slot is filled.
 //
 // It is also its client's PushSink: a published message lands in out_ with
 // the replies, and a fresh task writes it. Whatever is appended to out_
@@ -209,7 +215,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   // Shutdown: no more reads; close once what was already produced is sent.
   void Drain() {
     draining_ = true;
-    if (!write_in_flight_ && out_.empty()) Finish();
+    if (!write_in_flight_ && out_.empty() && slots_.empty()) Finish();
     Flush();
   }
 
@@ -235,15 +241,35 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   void OnUnblocked() override {
     NoteLogPosition();  // the served command's change is logged by now
     if (EnforceOutputLimits()) return;
-    // Not from here: the engine is in the middle of serving. The task runs
-    // before the one that would destroy this connection (FIFO).
-    server_.runtime_.executor().Post([this] {
-      if (finished_) return;
-      ProcessInput();
-      Flush();
-      ReadMore();
-    });
+    PostResume();
   }
+
+  uint64_t ReserveReply() override {
+    if (finished_ || obuf_closing_) return 0;
+    slots_.push_back(ReplySlot{++next_slot_, out_.size()});
+    return next_slot_;
+  }
+
+  void FillReply(uint64_t slot,
+                 absl::FunctionRef<void(ReplyWriter&)> write) override {
+    auto it = std::find_if(slots_.begin(), slots_.end(),
+                           [&](const ReplySlot& s) { return s.id == slot; });
+    if (it == slots_.end()) return;  // dropped (output limit)
+    const size_t at = it->offset;
+    std::string bytes;
+    ReplyWriter writer(&bytes, client_.protocol);
+    write(writer);
+    out_.insert(at, bytes);
+    for (auto later = it + 1; later != slots_.end(); ++later) {
+      later->offset += bytes.size();
+    }
+    slots_.erase(it);
+    NoteLogPosition();  // a local part's change is logged by now
+    if (EnforceOutputLimits()) return;
+    PostResume();
+  }
+
+  bool has_open_slots() const { return !slots_.empty(); }
 
  private:
   void ReadMore() {
@@ -282,7 +308,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
       // The peer went away (or closed its sending side). Replies already
       // produced still go out if the stream lets them.
       client_.close_after_reply = true;
-      if (!write_in_flight_ && out_.empty()) Finish();
+      if (!write_in_flight_ && out_.empty() && slots_.empty()) Finish();
       return;
     }
     if (draining_) return;
@@ -296,6 +322,21 @@ class Server::Connection : public BlockedClientSink, public PushSink {
       Flush();
     }
     ReadMore();
+  }
+
+  // Runs the held input, flushes and reads on, from a fresh task (we may
+  // be inside the engine). The task runs before the one that would
+  // destroy this connection (FIFO).
+  void PostResume() {
+    if (resume_posted_) return;
+    resume_posted_ = true;
+    server_.runtime_.executor().Post([this] {
+      resume_posted_ = false;
+      if (finished_) return;
+      ProcessInput();
+      Flush();
+      ReadMore();
+    });
   }
 
   // Flushes from a fresh task. The task runs before the one that would
@@ -312,7 +353,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   void ProcessInput() {
     Engine& engine = server_.engine_;
     int64_t now_ms = engine.NowMs();
-    if (client_.blocked &&
+    if ((client_.blocked || !slots_.empty()) &&
         input_.pending_size() >
             static_cast<size_t>(engine.config().client_query_buffer_limit)) {
       // Pipelining behind a blocked command still has the buffer limit.
@@ -322,6 +363,12 @@ class Server::Connection : public BlockedClientSink, public PushSink {
     while (!client_.close_after_reply && !client_.blocked) {
       RequestParser::Result result = parser_.Parse(input_.pending());
       if (result == RequestParser::kCommand) {
+        // Replies still to come (reply slots): the command runs ahead of
+        // them only if the engine allows it; else it waits, unconsumed,
+        // and is parsed again once a slot is filled.
+        if (!slots_.empty() && !engine.MayRunAhead(client_, parser_.args())) {
+          break;
+        }
         writer_.set_protocol(client_.protocol);
         if (server_.engine_.command_log() != nullptr) {
           client_.raw_request = CanonicalCommandBytes(
@@ -375,8 +422,13 @@ class Server::Connection : public BlockedClientSink, public PushSink {
 
   void Flush() {
     if (write_in_flight_ || finished_ || awaiting_log_) return;
-    if (out_.empty()) {
-      if (client_.close_after_reply || draining_) Finish();
+    // What may go out: everything before the first open reply slot.
+    const size_t ready = slots_.empty() ? out_.size() : slots_.front().offset;
+    if (ready == 0) {
+      if (out_.empty() && slots_.empty() &&
+          (client_.close_after_reply || draining_)) {
+        Finish();
+      }
       return;
     }
     // A reply goes out only once the log has the changes it reports, and
@@ -403,15 +455,18 @@ class Server::Connection : public BlockedClientSink, public PushSink {
       });
       return;
     }
-    writing_.swap(out_);
-    if (writing_.size() >= 2 &&
-        server_.runtime_.Buggify(kFaultServerSplitWrite)) {
+    size_t cut = ready;
+    if (ready >= 2 && server_.runtime_.Buggify(kFaultServerSplitWrite)) {
       // The tail goes out with the next write (OnWritten flushes again).
-      const size_t cut =
-          1 + server_.runtime_.random().Uniform(writing_.size() - 1);
-      out_.assign(writing_, cut, std::string::npos);
-      writing_.resize(cut);
+      cut = 1 + server_.runtime_.random().Uniform(ready - 1);
     }
+    if (cut == out_.size()) {
+      writing_.swap(out_);
+    } else {
+      writing_.assign(out_, 0, cut);
+      out_.erase(0, cut);
+    }
+    for (ReplySlot& slot : slots_) slot.offset -= cut;
     write_in_flight_ = true;
     stream_->Write(writing_, [this](NetError error) {
       write_in_flight_ = false;
@@ -467,6 +522,7 @@ class Server::Connection : public BlockedClientSink, public PushSink {
                      "buffer limits."));
     client_.close_after_reply = true;
     std::string().swap(out_);
+    slots_.clear();
     std::weak_ptr<bool> alive = alive_;
     server_.runtime_.executor().Post([this, alive] {
       if (!alive.expired()) Finish();
@@ -497,6 +553,15 @@ class Server::Connection : public BlockedClientSink, public PushSink {
   bool draining_ = false;
   bool finished_ = false;
   bool flush_posted_ = false;
+  bool resume_posted_ = false;
+  // Reply slots (BlockedClientSink::ReserveReply): where in out_ each
+  // reply still to come goes, in output order.
+  struct ReplySlot {
+    uint64_t id = 0;
+    size_t offset = 0;
+  };
+  std::deque<ReplySlot> slots_;
+  uint64_t next_slot_ = 0;
   bool awaiting_log_ = false;  // replies wait for CommandLog acknowledgement
   uint64_t wait_pos_ = 0;      // log position the unsent replies need
   uint64_t acked_pos_ = 0;     // log position acknowledged to us
@@ -561,7 +626,10 @@ void Server::CloseIdleClients() {
     const ClientState& c = raw->client();
     // Blocked clients have their own timeout; subscribers wait for
     // messages by design (Redis's clientsCronHandleTimeout).
-    if (raw->finished() || c.blocked || c.subscriptions > 0) continue;
+    if (raw->finished() || c.blocked || raw->has_open_slots() ||
+        c.subscriptions > 0) {
+      continue;
+    }
     if (now_ms - c.last_interaction_ms > timeout_s * 1000) idle.push_back(raw);
   }
   for (Connection* c : idle) {

@@ -80,6 +80,9 @@ ClusterRouter::~ClusterRouter() {
     op->client = nullptr;
     client->blocked = false;
   }
+  for (auto& [client, open] : slotted_) {
+    for (Op* op : open) op->client = nullptr;
+  }
   for (auto& [client, parked] : parked_) {
     runtime_.executor().Cancel(parked->timer);
     client->blocked = false;
@@ -88,6 +91,21 @@ ClusterRouter::~ClusterRouter() {
     if (p->timer != 0) runtime_.executor().Cancel(p->timer);
   }
   if (redrive_timer_ != 0) runtime_.executor().Cancel(redrive_timer_);
+}
+
+std::string ClusterRouter::DebugState() const {
+  size_t pooled = 0;
+  for (const auto& pools : pools_) pooled += pools.size();
+  std::string out = absl::StrCat("prepared=", prepared_.size(), " locks=", locks_.size(),
+                      " undecided=", undecided_.size(),
+                      " decided=", decided_.size(), " ops=", ops_.size(),
+                      " parked=", parked_.size(), " outbox=", outbox_.size(),
+                      " pools=", pooled, " slotted=", slotted_.size());
+  for (const auto& [client, op] : ops_) {
+    absl::StrAppend(&out, " op(", op->command, " outstanding=",
+                    op->outstanding, op->dedicated ? " dedicated" : "", ")");
+  }
+  return out;
 }
 
 void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
@@ -132,8 +150,78 @@ bool ClusterRouter::Route(const CommandSpec& spec, ClientState& client,
   if (!engine_.proxy_mode()) {
     return RouteRedirect(spec, client, args, queueing, reply);
   }
+  const bool taken = RouteProxy(spec, client, args, queueing, reply);
+  if (taken && client.blocked && !queueing) ReleaseClient(spec, client, args);
+  return taken;
+}
+
+bool ClusterRouter::Pipelinable(const CommandSpec& spec,
+                                const ClientState& client) {
+  return !client.cluster_peer && client.sink != nullptr &&
+         (spec.flags & kCmdBlocking) == 0 &&
+         (spec.first_key != 0 || spec.find_keys != nullptr) &&
+         (client.txn == nullptr || !client.txn->in_multi);
+}
+
+void ClusterRouter::KeySlotsOf(const CommandSpec& spec, ArgList args,
+                               std::vector<int>* slots) {
+  slots->clear();
+  if (spec.find_keys == nullptr && spec.first_key == spec.last_key &&
+      spec.first_key > 0) {
+    if (static_cast<size_t>(spec.first_key) < args.size()) {
+      slots->push_back(KeySlot(args[spec.first_key]));
+    }
+    return;
+  }
+  for (int i : CommandKeyPositions(spec, args)) {
+    const int slot = KeySlot(args[i]);
+    if (std::find(slots->begin(), slots->end(), slot) == slots->end()) {
+      slots->push_back(slot);
+    }
+  }
+}
+
+void ClusterRouter::ReleaseClient(const CommandSpec& spec, ClientState& client,
+                                  ArgList args) {
+  auto it = ops_.find(&client);
+  if (it == ops_.end() || !Pipelinable(spec, client)) return;
+  Op* op = it->second;
+  if (op->outstanding == 0 || op->in_route) return;
+  const uint64_t slot = client.sink->ReserveReply();
+  if (slot == 0) return;
+  ops_.erase(it);
+  op->slot = slot;
+  KeySlotsOf(spec, args, &op->key_slots);
+  slotted_[&client].push_back(op);
+  client.blocked = false;
+}
+
+bool ClusterRouter::MayRunAhead(const CommandSpec& spec,
+                                const ClientState& client, ArgList args) {
+  if (!engine_.proxy_mode() || !Pipelinable(spec, client)) return false;
+  auto it = slotted_.find(&client);
+  if (it == slotted_.end()) return true;
+  // Commands on the same slot keep their order: the later one waits until
+  // the earlier one answered (forwards may take different connections,
+  // and retries reorder them).
+  KeySlotsOf(spec, args, &scratch_slots_);
+  for (const Op* op : it->second) {
+    for (int slot : scratch_slots_) {
+      if (std::find(op->key_slots.begin(), op->key_slots.end(), slot) !=
+          op->key_slots.end()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
+                               ArgList args, bool queueing,
+                               ReplyWriter& reply) {
   const int self = view_.self;
   const bool keyed = spec.first_key != 0 || spec.find_keys != nullptr;
+  routing_ = spec.full_name;
   if (client.cluster_peer) {
     // Another node sent this: run it here if the keys are ours and free.
     if (!keyed) return false;
@@ -307,6 +395,10 @@ void ClusterRouter::ClientGone(ClientState& client) {
     parked_.erase(parked);
     client.blocked = false;
   }
+  if (auto open = slotted_.find(&client); open != slotted_.end()) {
+    for (Op* op : open->second) op->client = nullptr;
+    slotted_.erase(open);
+  }
   auto it = ops_.find(&client);
   if (it == ops_.end()) return;
   Op* op = it->second;
@@ -327,6 +419,7 @@ std::shared_ptr<ClusterRouter::Op> ClusterRouter::StartOp(
   op->client = &client;
   op->protocol = client.protocol;
   op->outstanding = static_cast<int>(parts);
+  op->command = routing_;
   op->parts.resize(parts);
   op->combine = std::move(combine);
   ops_[&client] = op.get();
@@ -345,8 +438,22 @@ void ClusterRouter::PartDone(const std::shared_ptr<Op>& op, size_t index,
 void ClusterRouter::FinishOp(Op& op) {
   ClientState* client = op.client;
   if (client == nullptr) return;  // gone: nothing to answer
-  ops_.erase(client);
   op.client = nullptr;
+  if (op.slot != 0) {
+    // Its reply has a place in the client's output; the client runs on.
+    auto it = slotted_.find(client);
+    if (it != slotted_.end()) {
+      std::vector<Op*>& open = it->second;
+      open.erase(std::find(open.begin(), open.end(), &op));
+      if (open.empty()) slotted_.erase(it);
+    }
+    Reply reply = op.combine(op.parts);
+    if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
+    client->sink->FillReply(op.slot,
+                            [&](ReplyWriter& w) { WriteReply(reply, w); });
+    return;
+  }
+  ops_.erase(client);
   Reply reply = op.combine(op.parts);
   if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
   client->blocked = false;

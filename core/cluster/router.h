@@ -58,12 +58,18 @@
 // they were sent). A node removed from the cluster keeps answering, as a
 // proxy with no slots.
 //
-// Waiting. A routed command leaves its client blocked (ClientState::
-// blocked: the connection runs none of its further commands) until the
-// reply is complete; then the router writes it through the client's sink
-// and calls OnUnblocked, so replies keep request order. One routed command
-// per connection is in flight at a time: a pipelining client's forwarded
-// commands travel one by one (see bench/ for what that costs).
+// Waiting. A routed command's reply comes later. If the client's
+// connection can hold a reply's place (BlockedClientSink::ReserveReply)
+// and the command is keyed, not blocking and not in MULTI, its reply gets
+// a reply slot and the client's next commands run meanwhile: a pipelining
+// client keeps many forwards in flight, and the replies still go out in
+// request order. A later command waits (MayRunAhead) if it shares a slot
+// with one in flight (commands on a key keep their order, whatever
+// connections and retries carry them) or is not one of those (keyless:
+// PING, MULTI, SELECT, HELLO, SUBSCRIBE...). Otherwise the routed command
+// leaves its client blocked (ClientState::blocked: the connection runs
+// none of its further commands) until the reply is complete; then the
+// router writes it through the client's sink and calls OnUnblocked.
 //
 // Cross-node MSET and MSETNX are atomic: a two-phase commit with this node
 // as coordinator. Phase one sends TWINKV.PREPARE to every owner: it locks
@@ -170,6 +176,8 @@ class ClusterRouter : public CommandRouter {
   bool Route(const CommandSpec& spec, ClientState& client, ArgList args,
              bool queueing, ReplyWriter& reply) override;
   void ClientGone(ClientState& client) override;
+  bool MayRunAhead(const CommandSpec& spec, const ClientState& client,
+                   ArgList args) override;
   void RunPeerCommand(CommandContext& ctx, ArgList args) override;
   void AppendDurableState(std::string* out) override;
 
@@ -189,6 +197,9 @@ class ClusterRouter : public CommandRouter {
   // decisions taken here not yet carried out everywhere (tests).
   size_t prepared_count() const { return prepared_.size(); }
   size_t decided_count() const { return decided_.size(); }
+  // One line of counters for failure reports: prepared, locked keys,
+  // parked and routed clients, decisions, hand-over batches.
+  std::string DebugState() const;
 
  private:
   struct Op;
@@ -211,6 +222,21 @@ class ClusterRouter : public CommandRouter {
   };
 
   Kind KindOf(const CommandSpec& spec) const;
+
+  // Route in proxy mode.
+  bool RouteProxy(const CommandSpec& spec, ClientState& client, ArgList args,
+                  bool queueing, ReplyWriter& reply);
+  // Whether a command of `client` may have its reply in a reply slot (and
+  // let the client run on): keyed, not blocking, not in MULTI.
+  static bool Pipelinable(const CommandSpec& spec, const ClientState& client);
+  // The distinct slots of the command's keys.
+  static void KeySlotsOf(const CommandSpec& spec, ArgList args,
+                         std::vector<int>* slots);
+  // After Route: if the command blocked its client on a routed op and may
+  // be pipelined, moves the op's reply into a reply slot and unblocks the
+  // client.
+  void ReleaseClient(const CommandSpec& spec, ClientState& client,
+                     ArgList args);
 
   // Starts a routed command for `client` with `parts` parts (blocks the
   // client); `combine` makes the client's reply from the parts' replies.
@@ -387,10 +413,16 @@ class ClusterRouter : public CommandRouter {
   // Pools per node id, RESP2 and RESP3 (created on first use; by id, as
   // node indices change with the membership).
   absl::flat_hash_map<std::string, std::unique_ptr<Pool>> pools_[2];
-  // The routed command of each client waiting for one.
+  // The routed command of each client waiting for one (blocked).
   absl::flat_hash_map<ClientState*, Op*> ops_;
+  // Routed commands whose replies go into reply slots, per client, in the
+  // order they started.
+  absl::flat_hash_map<ClientState*, std::vector<Op*>> slotted_;
+  std::vector<int> scratch_slots_;  // MayRunAhead's
   // The op the running Route() started (see FinishIfDone).
   std::shared_ptr<Op> pending_route_;
+  // The name of the command Route() is routing (for Op::command).
+  absl::string_view routing_;
   // Runs commands "as a peer" for the local part of split and broadcast
   // commands.
   ClientState local_client_;

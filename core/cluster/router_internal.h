@@ -22,6 +22,13 @@ struct ClusterRouter::Op {
   ClientState* client = nullptr;
   int protocol = 2;
   int outstanding = 0;
+  absl::string_view command;  // its name (the command table's), for reports
+  // Nonzero: the reply goes into this reply slot of the client's
+  // (BlockedClientSink::ReserveReply) and the client is not blocked;
+  // key_slots are the slots of its keys (a later command on one of them
+  // waits, see MayRunAhead).
+  uint64_t slot = 0;
+  std::vector<int> key_slots;
   // Set while Route() is still sending parts: a part that completes then
   // (the local one) must not finish the op under Route's feet.
   bool in_route = true;

@@ -142,6 +142,8 @@ struct RunState {
   // The cluster as server `s` sees it (nullptr while it is down).
   const ClusterView* ViewOf(int s) const;
   Engine* EngineOf(int s) const;
+  // The node's ClusterRouter::DebugState(), "" if it is down.
+  std::string RouterStateOf(int s) const;
   int RandomEligible(Random& random) const {
     return eligible[random.Uniform(eligible.size())];
   }
@@ -208,6 +210,14 @@ Engine* RunState::EngineOf(int s) const {
   if (!node->up()) return nullptr;
   ServerProcess* p = node->process_as<ServerProcess>();
   return p == nullptr ? nullptr : &p->server().engine();
+}
+
+std::string RunState::RouterStateOf(int s) const {
+  Node* node = server_nodes[s];
+  if (!node->up()) return "";
+  ServerProcess* p = node->process_as<ServerProcess>();
+  if (p == nullptr || p->server().router() == nullptr) return "";
+  return absl::StrCat("[", p->server().router()->DebugState(), "]");
 }
 
 const ClusterView* RunState::ViewOf(int s) const {
@@ -1539,7 +1549,8 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
                        : absl::StrCat(" epoch ", v->epoch(),
                                       v->migrating() ? " migrating" : "",
                                       " members ",
-                                      absl::StrJoin(v->new_members(), "+"))));
+                                      absl::StrJoin(v->new_members(), "+"),
+                                      " ", run.RouterStateOf(i))));
     }
     return absl::StrCat(absl::StrJoin(s, ", "), "; ", driver()->State(),
                         "; changes: ", absl::StrJoin(run.change_log, "; "));
