@@ -27,6 +27,10 @@ constexpr size_t kMaxReadChunk = 1 << 20;
 // so one large reply does not pin memory for the connection's lifetime.
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
 
+// Replies a connection may have still to come (reply slots) before it
+// runs no further command: bounds the forwards one client keeps in flight.
+constexpr size_t kMaxOpenSlots = 256;
+
 // The connection's input: bytes [begin_, end_) are unconsumed. Unlike a
 // std::string it does not zero-fill the space a read may use.
 class InputBuffer {
@@ -366,7 +370,8 @@ class Server::Connection : public BlockedClientSink, public PushSink {
         // Replies still to come (reply slots): the command runs ahead of
         // them only if the engine allows it; else it waits, unconsumed,
         // and is parsed again once a slot is filled.
-        if (!slots_.empty() && !engine.MayRunAhead(client_, parser_.args())) {
+        if (!slots_.empty() && (slots_.size() >= kMaxOpenSlots ||
+                                !engine.MayRunAhead(client_, parser_.args()))) {
           break;
         }
         writer_.set_protocol(client_.protocol);

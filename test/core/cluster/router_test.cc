@@ -223,6 +223,36 @@ TEST_F(RouterTest, PipelinedForwardsTravelTogetherAndAnswerInOrder) {
   }
 }
 
+// A pipeline longer than the replies a connection keeps open (256): the
+// rest waits for room, and every reply still comes, in order.
+TEST_F(RouterTest, ALongPipelineOfForwardsAnswersInOrder) {
+  std::vector<std::string> keys[3];
+  cluster_test::KeysByOwner(map_, 400, keys);
+  auto c = Connect(0);
+  std::vector<Outcome> out(800);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const std::string& key = keys[1 + i % 2][i / 2];
+    std::vector<std::string> args =
+        i < 400 ? std::vector<std::string>{"SET", key, absl::StrCat(i)}
+                : std::vector<std::string>{"GET", keys[1 + i % 2][(i - 400) / 2]};
+    c->Send(std::move(args)).Then([&, i](ReplyOrError r) {
+      out[i].done = true;
+      out[i].result = std::move(r);
+      order.push_back(i);
+    });
+  }
+  ASSERT_TRUE(world_.RunUntil([&] { return order.size() == out.size(); },
+                              absl::Seconds(30)));
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_EQ(order[i], i);
+    ASSERT_TRUE(out[i].result.ok()) << i << ": " << out[i].result.status();
+    EXPECT_EQ(*out[i].result, i < 400 ? Reply::Status("OK")
+                                      : Reply::Bulk(absl::StrCat(i - 400)))
+        << i;
+  }
+}
+
 // A client that leaves with forwards in flight: their replies go nowhere,
 // and the node serves on.
 TEST_F(RouterTest, ClientLeavingWithForwardsInFlightIsForgotten) {
