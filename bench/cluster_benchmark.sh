@@ -39,7 +39,7 @@
 # runs made on a quiet machine (the load average is printed).
 #
 # Usage: bench/cluster_benchmark.sh [-n requests_p1] [-t tests] [-k key_requests] [-r repeats]
-#   defaults: -n 100000 (pipeline 16: 8x as many, proxy 1x),
+#   defaults: -n 100000 (pipeline 16: 8x as many),
 #   -t set,get,incr,lpush,mset, -k 50000 (both pipelines), -r 3
 # Environment: REDIS_PORT (16430), TWINKV_PORT (16431), PROXY_PORT (16440,
 # +1, +2), REDIRECT_PORT (16450, +1, +2); TWINKV_BIN_DIR (a directory
@@ -190,9 +190,7 @@ for target in redis twinkv proxy redirect; do
   fi
   for pipeline in 1 16; do
     n=$requests
-    if ((pipeline > 1)); then
-      if [[ $target == proxy ]]; then n=$requests; else n=$((requests * 8)); fi
-    fi
+    ((pipeline > 1)) && n=$((requests * 8))
     for t in ${tests//,/ }; do
       flush "$target"
       read -r r _ < <(bench "$port" "${extra[@]}" -n "$n" -P "$pipeline" -r 100000 -t "$t")
@@ -247,7 +245,7 @@ stop
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "twinkv cluster benchmark: redis-benchmark -c 50 -r 100000, -n $requests" \
-  "(P16: $((requests * 8)), proxy $requests), redis-server $(redis-server --version | awk '{print $3}')"
+  "(P16: $((requests * 8))), redis-server $(redis-server --version | awk '{print $3}')"
 echo "NOTE: all processes (servers, 3 nodes, redis-benchmark) share $(nproc) cores:" \
   "3 nodes on one machine is not a scaling test, it shows routing overhead."
 echo "load average before: $load_before  after: $load_after  ($((SECONDS - start_time)) s)"

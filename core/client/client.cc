@@ -93,8 +93,22 @@ struct Client::Impl {
     queued_bytes += raw->bytes.size();
     ++pending_count;
     queue.push_back(std::move(req));
-    MaybeWrite();
+    ScheduleWrite();
     return future;
+  }
+
+  // Writes from a posted task, so the requests sent in one turn of the
+  // loop (a pipeline, a proxy's forwards) leave in one write, not one
+  // system call each.
+  void ScheduleWrite() {
+    if (write_posted || destroying) return;
+    write_posted = true;
+    std::weak_ptr<bool> weak = alive;
+    executor().Post([this, weak] {
+      if (weak.expired()) return;
+      write_posted = false;
+      MaybeWrite();
+    });
   }
 
   // Appends a completion; runs it from a posted task.
@@ -551,6 +565,7 @@ struct Client::Impl {
 
   std::deque<Task> completions;
   bool flush_posted = false;
+  bool write_posted = false;
   bool destroying = false;  // nothing may be posted any more
 };
 

@@ -2,8 +2,9 @@
 // seam, for users to embed and for the cluster to talk between nodes.
 //
 // Pipelining. Send() queues a command and returns at once with a future of
-// its reply. A sender writes queued commands back to back (everything
-// queued goes out in one Stream::Write while none is in flight); a receiver
+// its reply. A sender writes queued commands back to back: a posted task
+// writes what the current turn of the loop queued, and everything queued
+// goes out in one Stream::Write while none is in flight; a receiver
 // decodes replies and completes requests strictly in the order they were
 // sent. Nothing ever blocks the loop.
 //

@@ -96,6 +96,7 @@ ClusterRouter::~ClusterRouter() {
 std::string ClusterRouter::DebugState() const {
   size_t pooled = 0;
   for (const auto& pools : pools_) pooled += pools.size();
+  for (const auto& clients : shared_) pooled += clients.size();
   std::string out = absl::StrCat("prepared=", prepared_.size(), " locks=", locks_.size(),
                       " undecided=", undecided_.size(),
                       " decided=", decided_.size(), " ops=", ops_.size(),
@@ -119,6 +120,12 @@ void ClusterRouter::Close(absl::AnyInvocable<void() &&> done) {
     for (auto& [id, pool] : pools) {
       ++*remaining;
       pool->Close(one_done);
+    }
+  }
+  for (auto& clients : shared_) {
+    for (auto& [id, client] : clients) {
+      ++*remaining;
+      client->Close(one_done);
     }
   }
   one_done();
@@ -475,6 +482,16 @@ bool ClusterRouter::FinishIfDone(ClientState& client, ReplyWriter& reply) {
   return true;
 }
 
+Reply ClusterRouter::PeerReply(const std::string& node, ReplyOrError r) {
+  if (r.ok()) return std::move(*r);
+  if (NeverSent(r.status())) {
+    return Reply::Error(absl::StrCat("CLUSTERDOWN ", node, " is unreachable: ",
+                                     r.status().message()));
+  }
+  return Reply::Error(absl::StrCat("UNKNOWN ", node, " did not answer: ",
+                                   r.status().message()));
+}
+
 bool ClusterRouter::IsFailure(const Reply& reply) {
   return absl::StartsWith(reply.str, "CLUSTERDOWN ") ||
          absl::StartsWith(reply.str, "UNKNOWN ");
@@ -484,28 +501,42 @@ Pool& ClusterRouter::PoolFor(int node, int protocol) {
   return PoolFor(view_.slots.nodes()[node], protocol);
 }
 
+ClientOptions ClusterRouter::PeerClientOptions(const std::string& id,
+                                              int protocol) const {
+  std::string host = id;
+  int port = 0;
+  if (!ParseHostPort(id, &host, &port)) host = id;
+  ClientOptions options;
+  options.address = Address{host, static_cast<uint16_t>(port)};
+  options.connect_timeout = options_.connect_timeout;
+  options.request_timeout = options_.request_timeout;
+  if (!engine_.config().requirepass.empty()) {
+    options.handshake.push_back({"AUTH", engine_.config().requirepass});
+  }
+  if (protocol == 3) options.handshake.push_back({"HELLO", "3"});
+  options.handshake.push_back({"TWINKV.PEER"});
+  return options;
+}
+
 Pool& ClusterRouter::PoolFor(const std::string& id, int protocol) {
   std::unique_ptr<Pool>& pool = pools_[protocol == 3 ? 1 : 0][id];
   if (pool == nullptr) {
-    std::string host = id;
-    int port = 0;
-    if (!ParseHostPort(id, &host, &port)) host = id;
     PoolOptions options;
-    options.client.address = Address{host, static_cast<uint16_t>(port)};
-    options.client.connect_timeout = options_.connect_timeout;
-    options.client.request_timeout = options_.request_timeout;
-    if (!engine_.config().requirepass.empty()) {
-      options.client.handshake.push_back(
-          {"AUTH", engine_.config().requirepass});
-    }
-    if (protocol == 3) options.client.handshake.push_back({"HELLO", "3"});
-    options.client.handshake.push_back({"TWINKV.PEER"});
+    options.client = PeerClientOptions(id, protocol);
     options.max_connections = options_.max_connections;
     options.max_idle = options_.max_connections;
     options.borrow_timeout = options_.request_timeout;
     pool = std::make_unique<Pool>(runtime_, std::move(options));
   }
   return *pool;
+}
+
+Client& ClusterRouter::SharedFor(const std::string& id, int protocol) {
+  std::unique_ptr<Client>& client = shared_[protocol == 3 ? 1 : 0][id];
+  if (client == nullptr) {
+    client = std::make_unique<Client>(runtime_, PeerClientOptions(id, protocol));
+  }
+  return *client;
 }
 
 Reply ClusterRouter::RunHere(int protocol, ArgList args) {
@@ -546,6 +577,18 @@ void ClusterRouter::SendToNode(const std::string& id, int protocol,
   }
   const std::string name = id;
   std::weak_ptr<bool> alive = alive_;
+  if (!dedicated) {
+    // The peer's shared connection: what this loop turn sends leaves in one
+    // write, and comes back in order.
+    Client& shared = SharedFor(id, protocol);
+    if (asking) shared.Send({"ASKING"}, timeout);
+    shared.Send(std::move(args), timeout)
+        .Then([alive, name, done = std::move(done)](ReplyOrError r) mutable {
+          if (alive.expired()) return;
+          done(PeerReply(name, std::move(r)));
+        });
+    return;
+  }
   PoolFor(id, protocol)
       .Borrow()
       .Then([alive, name, args = std::move(args), timeout, dedicated, asking,
@@ -584,17 +627,7 @@ void ClusterRouter::SendToNode(const std::string& id, int protocol,
               }
               held.reset();
               if (alive.expired()) return;
-              if (r.ok()) {
-                done(std::move(*r));
-              } else if (NeverSent(r.status())) {
-                done(Reply::Error(absl::StrCat("CLUSTERDOWN ", name,
-                                               " is unreachable: ",
-                                               r.status().message())));
-              } else {
-                done(Reply::Error(absl::StrCat(
-                    "UNKNOWN ", name, " did not answer: ",
-                    r.status().message())));
-              }
+              done(PeerReply(name, std::move(r)));
             });
       });
 }

@@ -10,9 +10,10 @@
 //   run here      keyless commands (PING, INFO, CONFIG, SUBSCRIBE...), and
 //                 commands whose keys this node owns.
 //   forward       commands whose keys all belong to one other node: sent
-//                 through a Pool of Clients to that node, the reply relayed
-//                 as it came. Blocking commands get a connection of their
-//                 own for as long as they block.
+//                 over the one pipelined connection this node keeps to
+//                 that node (all forwards share it), the reply relayed as
+//                 it came. Blocking commands get a connection of their own
+//                 (from a Pool) for as long as they block.
 //   split/gather  DEL UNLINK EXISTS TOUCH (integers summed); MSET MSETNX
 //                 MGET, atomic across nodes (see "Cross-node MSET").
 //   broadcast     DBSIZE (sum), KEYS (concatenated), FLUSHDB FLUSHALL (OK
@@ -272,6 +273,12 @@ class ClusterRouter : public CommandRouter {
   Reply RunHere(int protocol, ArgList args);
   Pool& PoolFor(int node, int protocol);
   Pool& PoolFor(const std::string& id, int protocol);
+  // The connection to node `id` that every request but blocking commands
+  // shares (pipelined: requests and replies in order).
+  Client& SharedFor(const std::string& id, int protocol);
+  ClientOptions PeerClientOptions(const std::string& id, int protocol) const;
+  // A peer's reply, or CLUSTERDOWN (not sent) / UNKNOWN (no answer).
+  static Reply PeerReply(const std::string& node, ReplyOrError r);
 
   // `asking`: the node was named by an ASK (this node is handing the
   // slot over to it).
@@ -413,6 +420,8 @@ class ClusterRouter : public CommandRouter {
   // Pools per node id, RESP2 and RESP3 (created on first use; by id, as
   // node indices change with the membership).
   absl::flat_hash_map<std::string, std::unique_ptr<Pool>> pools_[2];
+  // Shared connections per node id, RESP2 and RESP3 (SharedFor).
+  absl::flat_hash_map<std::string, std::unique_ptr<Client>> shared_[2];
   // The routed command of each client waiting for one (blocked).
   absl::flat_hash_map<ClientState*, Op*> ops_;
   // Routed commands whose replies go into reply slots, per client, in the
