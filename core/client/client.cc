@@ -101,13 +101,22 @@ struct Client::Impl {
   // loop (a pipeline, a proxy's forwards) leave in one write, not one
   // system call each.
   void ScheduleWrite() {
-    if (write_posted || destroying) return;
-    write_posted = true;
-    std::weak_ptr<bool> weak = alive;
-    executor().Post([this, weak] {
-      if (weak.expired()) return;
-      write_posted = false;
+    PostOnce(&write_posted, [this](const std::weak_ptr<bool>&) {
       MaybeWrite();
+    });
+  }
+
+  // Posts `run` unless a task of the same `*posted` flag is pending (or
+  // the client is being destroyed); the task clears the flag first.
+  template <typename Fn>
+  void PostOnce(bool* posted, Fn run) {
+    if (*posted || destroying) return;
+    *posted = true;
+    std::weak_ptr<bool> weak = alive;
+    executor().Post([this, weak, posted, run = std::move(run)]() mutable {
+      if (weak.expired()) return;
+      *posted = false;
+      run(weak);
     });
   }
 
@@ -128,12 +137,7 @@ struct Client::Impl {
   }
 
   void ScheduleFlush() {
-    if (flush_posted || destroying) return;
-    flush_posted = true;
-    std::weak_ptr<bool> weak = alive;
-    executor().Post([this, weak] {
-      if (weak.expired()) return;
-      flush_posted = false;
+    PostOnce(&flush_posted, [this](const std::weak_ptr<bool>& weak) {
       RunCompletions(weak);
     });
   }
