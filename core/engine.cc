@@ -186,13 +186,9 @@ void Engine::Execute(ClientState& client, ArgList args, ReplyWriter& reply,
   }
   // Redis's processCommand redirects here: after auth, before MULTI
   // queueing (so a redirected command dooms EXEC).
-  if (cluster_ != nullptr && !loading_) {
-    if (router_ != nullptr) {
-      if (router_->Route(*spec, client, args, queueing, reply)) return;
-    } else if (!proxy_mode_ &&
-               !ClusterAllows(*spec, client, args, queueing, reply)) {
-      return;
-    }
+  if (router_ != nullptr && cluster_ != nullptr && !loading_ &&
+      router_->Route(*spec, client, args, queueing, reply)) {
+    return;
   }
   if (pause_timer_ != 0 && client.sink != nullptr && !client.postponed &&
       (pause_all_ || (spec->flags & (kCmdWrite | kCmdMayReplicate)) != 0 ||
@@ -1077,55 +1073,6 @@ void ClusterView::Recompute() {
     }
     slots.owner_[slot] = owner;
   }
-}
-
-bool Engine::ClusterAllows(const CommandSpec& spec, ClientState& client,
-                           ArgList args, bool queueing, ReplyWriter& reply) {
-  const bool is_exec = &spec == exec_spec_;
-  if (!is_exec && spec.first_key == 0 && spec.find_keys == nullptr) {
-    return true;
-  }
-  int slot = -1;
-  bool cross = false;
-  auto add_keys = [&](const CommandSpec& s, ArgList a) {
-    for (int i : CommandKeyPositions(s, a)) {
-      const int key_slot = KeySlot(a[i]);
-      if (slot == -1) {
-        slot = key_slot;
-      } else if (key_slot != slot) {
-        cross = true;
-      }
-    }
-  };
-  if (is_exec) {
-    // EXEC answers for its whole queue (nothing queued: EXEC's own error).
-    if (!queueing) return true;
-    for (const Transaction::Queued& q : client.txn->queued) {
-      std::vector<absl::string_view> views(q.args.begin(), q.args.end());
-      add_keys(*q.spec, views);
-    }
-  } else {
-    add_keys(spec, args);
-  }
-  if (!cross && (slot == -1 || cluster_->slots.owner(slot) == cluster_->self)) {
-    return true;
-  }
-  std::string error;
-  if (cross) {
-    error = std::string(kCrossSlotErr);
-  } else {
-    const int owner = cluster_->slots.owner(slot);
-    error = absl::StrCat("MOVED ", slot, " ", cluster_->hosts[owner], ":",
-                         cluster_->ports[owner]);
-  }
-  ++command_stats_[&spec].rejected_calls;
-  reply.Error(error);
-  if (is_exec) {
-    DiscardTransaction(client);
-  } else if (queueing) {
-    client.txn->dirty_exec = true;
-  }
-  return false;
 }
 
 bool Engine::ClusterRefuses(const CommandSpec& spec, ArgList args,

@@ -219,8 +219,7 @@ class CommandLog {
 };
 
 // Cluster modes: decides for each command whether it runs on this node
-// (core/cluster/router.h implements it; without one, redirect mode uses
-// the engine's own static checks). The engine asks after the arity and
+// (core/cluster/router.h implements it). The engine asks after the arity and
 // auth checks, before anything else (MULTI queueing, pause, maxmemory,
 // MISCONF: the node that runs the command checks those).
 class CommandRouter {
@@ -594,17 +593,21 @@ class Engine {
     return command_stats_;
   }
   void ResetCommandStats() { command_stats_.clear(); }
+  // A command refused before it ran (the router's MOVED, CROSSSLOT...):
+  // INFO commandstats' rejected_calls.
+  void CountRejected(const CommandSpec& spec) {
+    ++command_stats_[&spec].rejected_calls;
+  }
 
   // SLOWLOG: newest first.
   const std::deque<SlowLogEntry>& slowlog() const { return slowlog_; }
   void ResetSlowLog() { slowlog_.clear(); }
 
-  // The cluster (cluster-mode redirect), or nullptr (a standalone node).
-  // Execute redirects commands whose keys this node does not own: keys in
-  // several slots get "CROSSSLOT ...", a slot of another node "MOVED <slot>
-  // <host>:<port>" (after the arity and auth checks, before MULTI queueing;
-  // EXEC checks its queue as a whole, as Redis's getNodeByQuery). SELECT
-  // of a database other than 0, MOVE and SWAPDB are refused.
+  // The cluster view (cluster-mode redirect or proxy), or nullptr (a
+  // standalone node). The router (set_router; core/cluster/router.h)
+  // decides where each command runs, after the arity and auth checks and
+  // before MULTI queueing; without one every command runs here. SELECT of
+  // a database other than 0, MOVE and SWAPDB are refused.
   const ClusterView* cluster() const { return cluster_.get(); }
   // For the router, which changes the membership.
   ClusterView* mutable_cluster() { return cluster_.get(); }
@@ -738,10 +741,6 @@ class Engine {
   std::deque<SlowLogEntry> slowlog_;
   uint64_t slowlog_next_id_ = 0;
 
-  // Cluster redirection (see cluster()): true if the command may run
-  // here; else it has replied the redirection.
-  bool ClusterAllows(const CommandSpec& spec, ClientState& client,
-                     ArgList args, bool queueing, ReplyWriter& reply);
   // Cluster-mode refusals inside commands (SELECT n, MOVE, SWAPDB): true
   // if it replied an error.
   bool ClusterRefuses(const CommandSpec& spec, ArgList args,

@@ -262,6 +262,7 @@ bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
       // EXEC would run it on this node only.
       client.txn->dirty_exec = true;
       ++stats_.refused;
+      engine_.CountRejected(spec);
       reply.Error(absl::StrCat("ERR ", spec.full_name,
                                " inside MULTI would reach only this node: "
                                "not supported in proxy mode"));
@@ -341,6 +342,7 @@ bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
     if (node != owner) {
       client.txn->dirty_exec = true;
       ++stats_.refused;
+      engine_.CountRejected(spec);
       reply.Error(
           "CROSSSLOT Keys in request don't hash to the same slot (a "
           "transaction runs on one node)");
@@ -363,6 +365,7 @@ bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
   if (queueing || spec.full_name == "watch") {
     if (queueing) client.txn->dirty_exec = true;
     ++stats_.refused;
+    engine_.CountRejected(spec);
     reply.Error(queueing ? "CROSSSLOT Keys in request don't hash to the same "
                            "slot (a transaction runs on one node)"
                          : "ERR proxy mode runs WATCH on the keys of the node "
@@ -390,6 +393,7 @@ bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
       // RENAME, SMOVE, LMOVE, *STORE & co. across nodes (router_cross.cc).
       if (CrossNode(spec, client, args, positions, owners)) break;
       ++stats_.refused;
+      engine_.CountRejected(spec);
       reply.Error(kCrossNodeErr);
       return true;
   }

@@ -160,6 +160,7 @@ bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,
       quick && !is_exec) {
     if (quick->kind == SlotDecision::kRun) return false;
     ++stats_.refused;
+    engine_.CountRejected(spec);
     ReplyDecision(*quick, reply);
     if (queueing) client.txn->dirty_exec = true;
     return true;
@@ -191,6 +192,7 @@ bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,
     if (d.kind == SlotDecision::kRun) return false;
   }
   ++stats_.refused;
+  engine_.CountRejected(spec);
   if (cross) {
     reply.Error("CROSSSLOT Keys in request don't hash to the same slot");
   } else {

@@ -78,6 +78,15 @@ TEST_F(ClusterTest, LocalKeysRunForeignKeysAreMoved) {
   EXPECT_EQ(h_.Run({"GET", foreign}), moved);
   // Nothing was written for the refused command.
   EXPECT_EQ(h_.Run({"DBSIZE"}), "(integer) 1");
+  // As in Redis, a redirected command counts as rejected.
+  const std::string stats = h_.Run({"INFO", "commandstats"});
+  for (const char* name : {"get", "set"}) {
+    const size_t at = stats.find(absl::StrCat("cmdstat_", name, ":"));
+    ASSERT_NE(at, std::string::npos) << stats;
+    const std::string line = stats.substr(at, stats.find('\r', at) - at);
+    EXPECT_TRUE(absl::StrContains(line, ":calls=1,")) << line;
+    EXPECT_TRUE(absl::StrContains(line, ",rejected_calls=1,")) << line;
+  }
   // Keyless commands always run; arity comes first.
   EXPECT_EQ(h_.Run({"PING"}), "PONG");
   EXPECT_EQ(h_.Run({"GET"}),

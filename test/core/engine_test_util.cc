@@ -37,7 +37,12 @@ EngineHarness::EngineHarness(
     absl::FunctionRef<void(CommandTable&)> register_families, Config config)
     : engine_(runtime_, std::move(config), register_families) {
   client_.id = 1;
+  if (engine_.cluster() != nullptr) {
+    router_ = std::make_unique<ClusterRouter>(runtime_, engine_);
+  }
 }
+
+EngineHarness::~EngineHarness() = default;
 
 std::string EngineHarness::Run(const std::vector<std::string>& args) {
   std::vector<absl::string_view> views(args.begin(), args.end());

@@ -17,9 +17,11 @@
 #define TWINKV_TEST_CORE_ENGINE_TEST_UTIL_H_
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/cluster/router.h"
 #include "core/engine.h"
 #include "core/resp/reply.h"
 #include "test/core/test_runtime.h"
@@ -35,6 +37,7 @@ class EngineHarness {
   explicit EngineHarness(
       absl::FunctionRef<void(CommandTable&)> register_families,
       Config config = Config());
+  ~EngineHarness();
 
   std::string Run(std::initializer_list<absl::string_view> args) {
     return RenderReply(RunReply(std::vector<absl::string_view>(args)));
@@ -50,6 +53,8 @@ class EngineHarness {
  private:
   TestRuntime runtime_;
   Engine engine_;
+  // In cluster mode, the router a node has (core/cluster/router.h).
+  std::unique_ptr<ClusterRouter> router_;
   ClientState client_;
 };
 
