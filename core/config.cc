@@ -714,6 +714,7 @@ std::vector<ParamDef> BuildParams() {
                           GetClusterNodes, SetClusterNodes));
   p.push_back(StringParam("cluster-self", &Config::cluster_self, kImmutable,
                           &ValidateClusterSelf));
+  p.push_back(BoolParam("cluster-join", &Config::cluster_join, kImmutable));
   return p;
 }
 

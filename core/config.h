@@ -81,10 +81,15 @@ struct Config {
   // this node included, as "host:port"; a node's id is that string, and
   // the slots are spread over the ids by core/cluster/slots.h. cluster-self:
   // this node's "host:port"; empty means "<first bind address>:<port>".
-  // A self missing from cluster-nodes is added to the members.
+  // A self missing from cluster-nodes is added to the members, unless
+  // cluster-join: then the node starts as no member (serving no slot;
+  // cluster-nodes are the cluster's members, possibly none) until a
+  // member's CLUSTER MEET adds it, as a fresh Redis Cluster node owns no
+  // slot until it is given some.
   std::string cluster_mode = "no";
   std::vector<std::string> cluster_nodes;
   std::string cluster_self = "";
+  bool cluster_join = false;
   // "normal <hard> <soft> <secs> slave ... pubsub ...", bytes and seconds.
   std::string client_output_buffer_limit =
       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";

@@ -426,6 +426,29 @@ void Engine::RemoveBlocked(ClientState* client) {
   blocked_.erase(it);
 }
 
+size_t Engine::RedirectBlockedClients(
+    absl::FunctionRef<std::string(int db, absl::string_view key)> error_for) {
+  std::vector<std::pair<ClientState*, std::string>> redirected;
+  for (const auto& [client, b] : blocked_) {
+    for (const std::string& key : b->keys) {
+      std::string error = error_for(b->db, key);
+      if (!error.empty()) {
+        redirected.emplace_back(client, std::move(error));
+        break;
+      }
+    }
+  }
+  for (auto& [client, error] : redirected) {
+    ReplyWriter& reply = client->sink->blocked_reply_writer();
+    reply.set_protocol(client->protocol);
+    reply.Error(error);
+    RemoveBlocked(client);
+    client->blocked = false;
+    client->sink->OnUnblocked();
+  }
+  return redirected.size();
+}
+
 void Engine::OnBlockTimeout(ClientState* client) {
   auto it = blocked_.find(client);
   if (it == blocked_.end()) return;
@@ -960,7 +983,12 @@ std::vector<std::pair<int, int>> SlotTable::RangesOf(int node) const {
 ClusterView::ClusterView(const Config& config)
     : self_id_(ClusterSelfId(config)) {
   std::vector<std::string> ids = config.cluster_nodes;
-  ids.push_back(self_id_);
+  if (config.cluster_join) {
+    // Not a member yet: the members are the others (self still a node).
+    ids.erase(std::remove(ids.begin(), ids.end(), self_id_), ids.end());
+  } else {
+    ids.push_back(self_id_);
+  }
   old_map_ = SlotMap(ids);
   new_map_ = SlotMap(std::move(ids));
   Recompute();

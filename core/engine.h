@@ -509,6 +509,13 @@ class Engine {
 
   size_t blocked_clients() const { return blocked_.size(); }
 
+  // Cluster: unblocks, with an error reply, every client blocked on a key
+  // this node no longer serves (Redis's clusterRedirectBlockedClientIf-
+  // Needed): `error_for(db, key)` gives the error ("MOVED ..."), or ""
+  // while the key is served here. Returns how many were unblocked.
+  size_t RedirectBlockedClients(
+      absl::FunctionRef<std::string(int db, absl::string_view key)> error_for);
+
   // --- Transactions (MULTI EXEC DISCARD WATCH UNWATCH; multi_family.cc). ---
   //
   // While a client is in MULTI, Execute queues its commands (reply QUEUED)

@@ -91,6 +91,8 @@ ClusterRouter::~ClusterRouter() {
     if (p->timer != 0) runtime_.executor().Cancel(p->timer);
   }
   if (redrive_timer_ != 0) runtime_.executor().Cancel(redrive_timer_);
+  if (migrate_timer_ != 0) runtime_.executor().Cancel(migrate_timer_);
+  if (blocked_timer_ != 0) runtime_.executor().Cancel(blocked_timer_);
 }
 
 std::string ClusterRouter::DebugState() const {
@@ -280,20 +282,32 @@ bool ClusterRouter::RouteProxy(const CommandSpec& spec, ClientState& client,
   std::vector<int> positions;
   int single_owner = -1;
   bool several = false;
+  bool unowned = false;  // a key of a slot nobody serves (no members)
   if (spec.find_keys == nullptr && spec.first_key == spec.last_key &&
       spec.first_key > 0) {
     if (static_cast<size_t>(spec.first_key) >= args.size()) return false;
     single_owner = view_.slots.OwnerOfKey(args[spec.first_key]);
+    unowned = single_owner < 0;
   } else {
     positions = CommandKeyPositions(spec, args);
     for (int i : positions) {
       const int owner = view_.slots.OwnerOfKey(args[i]);
+      unowned |= owner < 0;
       if (single_owner == -1) {
         single_owner = owner;
       } else if (owner != single_owner) {
         several = true;
       }
     }
+  }
+  if (unowned) {
+    // This node is no member and knows none (cluster-join): no slot is
+    // served, as on a fresh Redis Cluster node.
+    if (queueing) client.txn->dirty_exec = true;
+    ++stats_.refused;
+    engine_.CountRejected(spec);
+    reply.Error("CLUSTERDOWN Hash slot not served");
+    return true;
   }
   if (!several && single_owner == self && view_.migrating()) {
     // Handing slots over: keys gone already are served by the new owner
@@ -636,6 +650,30 @@ void ClusterRouter::SendToNode(const std::string& id, int protocol,
       });
 }
 
+void ClusterRouter::SendBlocking(const std::string& id, int protocol,
+                                 std::vector<std::string> args,
+                                 absl::Duration timeout,
+                                 const std::shared_ptr<Op>& op, int hops,
+                                 bool asking) {
+  std::vector<std::string> copy = args;
+  SendToNode(
+      id, protocol, std::move(copy), timeout, op,
+      [this, op, protocol, args = std::move(args), timeout,
+       hops](Reply r) mutable {
+        // The owner gave the key's slot away while the command waited
+        // (CheckBlocked): block again where the slot went.
+        Redirect to;
+        if (op->client != nullptr && hops < kMaxRedirects &&
+            FollowRedirect(r, &to)) {
+          SendBlocking(to.node, protocol, std::move(args), timeout, op,
+                       hops + 1, to.ask);
+          return;
+        }
+        PartDone(op, 0, std::move(r));
+      },
+      asking);
+}
+
 void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
                             ArgList args, int node, bool asking) {
   ++stats_.forwarded;
@@ -657,8 +695,8 @@ void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,
   op->in_route = false;
   pending_route_.reset();
   if (dedicated) {
-    SendTo(node, client.protocol, Owned(args), timeout, op,
-           [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+    SendBlocking(view_.slots.nodes()[node], client.protocol, Owned(args),
+                 timeout, op, /*hops=*/0, asking);
   } else {
     SendRetrying(view_.slots.nodes()[node], client.protocol, Owned(args),
                  runtime_.clock().Monotonic() + timeout,

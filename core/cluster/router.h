@@ -284,6 +284,12 @@ class ClusterRouter : public CommandRouter {
   // slot over to it).
   void Forward(const CommandSpec& spec, ClientState& client, ArgList args,
                int node, bool asking = false);
+  // A blocking command's forward on a connection of its own (SendToNode
+  // with `op` dedicated), following MOVED and ASK: the owner redirects a
+  // blocked command when the key's slot leaves it.
+  void SendBlocking(const std::string& id, int protocol,
+                    std::vector<std::string> args, absl::Duration timeout,
+                    const std::shared_ptr<Op>& op, int hops, bool asking);
   void SplitSum(ClientState& client, ArgList args,
                 const std::vector<int>& owners);
   void Broadcast(Kind kind, ClientState& client, ArgList args);
@@ -336,6 +342,17 @@ class ClusterRouter : public CommandRouter {
                           bool asking);
   // Writes the decision's error reply (not for kRun).
   void ReplyDecision(const SlotDecision& d, ReplyWriter& reply);
+  // The decision's error ("" for kRun).
+  std::string DecisionError(const SlotDecision& d) const;
+  // Clients blocked here (BLPOP & co.) on keys of a slot this node no
+  // longer serves get MOVED (or ASK while the slot moves) and are
+  // unblocked, as Redis does; the forwarding node or the client library
+  // follows. Checked after every membership step and, while slots move,
+  // every kBlockedCheckInterval.
+  void ScheduleBlockedCheck(absl::Duration after);
+  void CheckBlocked();
+  static constexpr absl::Duration kBlockedCheckInterval =
+      absl::Milliseconds(100);
   // A peer's command whose keys cannot run here: replies why (MOVED, ASK,
   // TRYAGAIN) and returns true.
   bool PeerRefuses(const CommandSpec& spec, ArgList args, bool asking,
@@ -470,6 +487,7 @@ class ClusterRouter : public CommandRouter {
   uint64_t migrate_cursor_ = 0;
   bool migrate_skipped_ = false;  // a locked key waits for another pass
   TimerId migrate_timer_ = 0;
+  TimerId blocked_timer_ = 0;  // ScheduleBlockedCheck
   bool started_ = false;  // serving (the AOF is loaded)
 };
 

@@ -16,6 +16,9 @@ namespace twinkv {
 
 enum TxKind { kTxMset = 0, kTxMsetNx = 1, kTxMget = 2 };
 
+// MOVED/ASK hops a forwarded request follows at most.
+constexpr int kMaxRedirects = 4;
+
 // One routed command: its client (nullptr once the client is gone), the
 // replies of its parts, and how they combine into the client's reply.
 struct ClusterRouter::Op {

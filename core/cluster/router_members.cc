@@ -124,25 +124,53 @@ ClusterRouter::SlotDecision ClusterRouter::DecideKeys(
   return SlotDecision();
 }
 
-void ClusterRouter::ReplyDecision(const SlotDecision& d, ReplyWriter& reply) {
+std::string ClusterRouter::DecisionError(const SlotDecision& d) const {
   switch (d.kind) {
     case SlotDecision::kRun:
-      return;
+      return "";
     case SlotDecision::kMoved:
     case SlotDecision::kAsk:
-      if (d.node < 0) {
-        reply.Error("CLUSTERDOWN Hash slot not served");
-        return;
-      }
-      reply.Error(absl::StrCat(d.kind == SlotDecision::kMoved ? "MOVED "
-                                                              : "ASK ",
-                               d.slot, " ", view_.hosts[d.node], ":",
-                               view_.ports[d.node]));
-      return;
+      if (d.node < 0) return "CLUSTERDOWN Hash slot not served";
+      return absl::StrCat(d.kind == SlotDecision::kMoved ? "MOVED " : "ASK ",
+                          d.slot, " ", view_.hosts[d.node], ":",
+                          view_.ports[d.node]);
     case SlotDecision::kTryAgain:
-      reply.Error(kMigratingTryAgain);
-      return;
+      return std::string(kMigratingTryAgain);
   }
+  return "";
+}
+
+void ClusterRouter::ReplyDecision(const SlotDecision& d, ReplyWriter& reply) {
+  if (d.kind != SlotDecision::kRun) reply.Error(DecisionError(d));
+}
+
+void ClusterRouter::ScheduleBlockedCheck(absl::Duration after) {
+  if (blocked_timer_ != 0) return;
+  blocked_timer_ = runtime_.executor().Schedule(after, [this] {
+    blocked_timer_ = 0;
+    CheckBlocked();
+  });
+}
+
+void ClusterRouter::CheckBlocked() {
+  if (engine_.blocked_clients() > 0) {
+    std::vector<absl::string_view> one(1);
+    const std::vector<int> first{0};
+    engine_.RedirectBlockedClients(
+        [&](int /*db*/, absl::string_view key) -> std::string {
+          one[0] = key;
+          // As if asking: a client blocked on the importing side came
+          // with ASKING (else it would have been sent away), and stays.
+          const SlotDecision d = Decide(KeySlot(key), one, first, true);
+          // Keys on their way (TRYAGAIN) may still come: wait for them.
+          if (d.kind != SlotDecision::kMoved && d.kind != SlotDecision::kAsk) {
+            return "";
+          }
+          return DecisionError(d);
+        });
+  }
+  // While slots move, whatever is left here may go any moment.
+  if (view_.migrating()) ScheduleBlockedCheck(kBlockedCheckInterval);
 }
 
 bool ClusterRouter::RouteRedirect(const CommandSpec& spec, ClientState& client,

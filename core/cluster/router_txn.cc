@@ -35,8 +35,6 @@ bool IsRedirect(const Reply& r) {
          (absl::StartsWith(r.str, "MOVED ") || absl::StartsWith(r.str, "ASK "));
 }
 
-constexpr int kMaxRedirects = 4;
-
 
 void AppendCommand(const std::vector<std::string>& args, std::string* out) {
   absl::StrAppend(out, "*", args.size(), "\r\n");
@@ -614,7 +612,12 @@ void ClusterRouter::RunPeerCommand(CommandContext& ctx, ArgList args) {
     decided_.erase(txid);
     return ctx.reply.Ok();
   }
-  if (RunMemberCommand(ctx, args)) return;
+  if (RunMemberCommand(ctx, args)) {
+    // The slots this node serves may have changed: clients blocked on keys
+    // of slots it gave away are sent to the new owner.
+    if (!engine_.loading()) ScheduleBlockedCheck(absl::ZeroDuration());
+    return;
+  }
   if (RunCrossCommand(ctx, args)) return;
   ctx.reply.Error(UnknownCommandError(args[0], args.subspan(1)));
 }

@@ -348,7 +348,11 @@ class RedirectClient {
           return Try(req, target, ask);
         }
       }
-      if (r.ok()) cache_[req->slot] = server;
+      // An answer after ASK says nothing of who owns the slot (a real
+      // client caches only MOVED).
+      if (r.ok() && req->route.find("(ASKING)") == std::string::npos) {
+        cache_[req->slot] = server;
+      }
       req->done(std::move(r), req->route);
     });
   }
@@ -1488,9 +1492,10 @@ ScenarioResult ClusterScenario::Run(const ScenarioOptions& options) {
     config.appendonly = true;
     config.appendfsync = "always";
     config.cluster_mode = proxy ? "proxy" : "redirect";
-    // Spares start alone, empty, and join by CLUSTER MEET.
-    config.cluster_nodes =
-        s < run.initial_members ? ids : std::vector<std::string>{ServerId(s)};
+    // Spares start empty as no members (cluster-join: they know the first
+    // members and serve no slot), and join by CLUSTER MEET.
+    config.cluster_nodes = ids;
+    config.cluster_join = s >= run.initial_members;
     config.cluster_self = ServerId(s);
     (void)servers.back()->mem_files().CreateDir(kDataDir);
     (void)servers.back()->mem_files().SyncDir("/");

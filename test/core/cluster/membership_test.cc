@@ -39,12 +39,12 @@ using cluster_test::NodeConfig;
 using cluster_test::ServerProcess;
 const char* const kIps[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
 
-// Nodes 0-2 form the cluster; node 3 starts alone, empty, to join.
+// Nodes 0-2 form the cluster; node 3 starts empty, as no member
+// (cluster-join), to join.
 Config MembershipConfig(int index, const std::string& mode) {
-  return NodeConfig(mode,
-                    index < 3 ? cluster_test::Ids(3)
-                              : std::vector<std::string>{Id(3)},
-                    Id(index));
+  Config config = NodeConfig(mode, cluster_test::Ids(3), Id(index));
+  config.cluster_join = index == 3;
+  return config;
 }
 
 
@@ -226,6 +226,62 @@ TEST_P(MembershipTest, MeetMovesAboutAQuarterOfTheKeysAndLosesNone) {
     }
     EXPECT_EQ(hosts.size(), 4u);
   }
+}
+
+// A client blocked (BLPOP) on a key whose slot moves to the new node is
+// sent there, as Redis does: a cluster-aware client gets MOVED or ASK; a
+// proxy node follows it itself, so the client's BLPOP is served by the
+// push that lands on the new owner.
+TEST_P(MembershipTest, ClientsBlockedOnAMovingKeyFollowIt) {
+  SlotMap before(cluster_test::Ids(3));
+  SlotMap after({Id(0), Id(1), Id(2), Id(3)});
+  std::string key;
+  for (int i = 0; key.empty(); ++i) {
+    std::string k = absl::StrCat("list:", i);
+    if (after.owner_id(KeySlot(k)) == Id(3)) key = k;
+  }
+  const int owner = before.OwnerOfKey(key);
+  // Proxy: through another node (a forwarded blocking command).
+  const int via = proxy() ? (owner + 1) % 3 : owner;
+  ClientOptions options;
+  options.address = Address{kIps[via], kPort};
+  options.request_timeout = absl::Seconds(120);
+  Client waiter(*client_node_, options);
+  bool done = false;
+  ReplyOrError popped = absl::InternalError("none");
+  waiter.Send({"BLPOP", key, "0"}).Then([&](ReplyOrError r) {
+    done = true;
+    popped = std::move(r);
+  });
+  world_.RunFor(absl::Milliseconds(200));
+  ASSERT_FALSE(done);
+  EXPECT_EQ(server(owner).engine().blocked_clients(), 1u);
+  EXPECT_EQ(Run(0, {"CLUSTER", "MEET", kIps[3], "6379"}),
+            Reply::Status("OK"));
+  ASSERT_TRUE(world_.RunUntil([&] { return AllSettled(); },
+                              absl::Seconds(60)));
+  EXPECT_EQ(server(owner).engine().blocked_clients(), 0u);
+  if (!proxy()) {
+    // Sent where the slot went (ASK while it moved, or MOVED after).
+    ASSERT_TRUE(done);
+    ASSERT_TRUE(popped.ok()) << popped.status();
+    EXPECT_TRUE(popped->is_error());
+    EXPECT_TRUE(absl::StartsWith(popped->str, "MOVED ") ||
+                absl::StartsWith(popped->str, "ASK "))
+        << popped->str;
+    EXPECT_TRUE(absl::StrContains(popped->str, Id(3))) << popped->str;
+    return;
+  }
+  // Proxy: the BLPOP now waits on the new owner, and a push wakes it.
+  ASSERT_TRUE(world_.RunUntil(
+      [&] { return server(3).engine().blocked_clients() == 1; },
+      absl::Seconds(5)));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(Run(1, {"RPUSH", key, "x"}), Reply::Integer(1));
+  ASSERT_TRUE(world_.RunUntil([&] { return done; }, absl::Seconds(5)));
+  ASSERT_TRUE(popped.ok()) << popped.status();
+  EXPECT_EQ(*popped, Reply::Array({Reply::Bulk(key), Reply::Bulk("x")}));
+  EXPECT_EQ(Run(2, {"LLEN", key}), Reply::Integer(0));
 }
 
 TEST_P(MembershipTest, ForgetDrainsTheNodeThroughACrash) {
