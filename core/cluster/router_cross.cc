@@ -113,7 +113,9 @@ struct ClusterRouter::Cross {
   std::vector<size_t> key_at;         // per position: index in keys
   std::vector<std::string> keys;      // distinct
   // Of the current attempt (the map may change between attempts).
-  std::vector<int> nodes;             // owners, ascending
+  // Owners (node ids, ascending): ids, not indices, as indices change
+  // when a membership change completes between two steps.
+  std::vector<std::string> nodes;
   std::vector<std::vector<size_t>> node_keys;  // per owner: its keys
   absl::Duration deadline;
   std::string txid;
@@ -240,9 +242,9 @@ void ClusterRouter::Cross::Attempt(ClusterRouter& r,
                                    const std::shared_ptr<Cross>& tx) {
   tx->txid = absl::StrCat(absl::Hex(r.incarnation_), "-", ++r.next_tx_);
   r.undecided_[tx->txid] = false;
-  std::vector<int> key_owner;
+  std::vector<std::string> key_owner;
   for (const std::string& key : tx->keys) {
-    key_owner.push_back(r.view_.slots.OwnerOfKey(key));
+    key_owner.push_back(r.view_.slots.nodes()[r.view_.slots.OwnerOfKey(key)]);
   }
   tx->nodes = key_owner;
   std::sort(tx->nodes.begin(), tx->nodes.end());
@@ -263,12 +265,12 @@ void ClusterRouter::Cross::Attempt(ClusterRouter& r,
   for (size_t p = 0; p < tx->nodes.size(); ++p) {
     std::vector<std::string> args{"TWINKV.FETCH", txid, r.self_id_};
     for (size_t k : tx->node_keys[p]) args.push_back(tx->keys[k]);
-    r.SendTo(tx->nodes[p], 2, std::move(args), r.options_.request_timeout,
-             nullptr, [router, tx, p, txid](Reply reply) {
-               if (tx->txid != txid) return;
-               tx->replies[p] = std::move(reply);
-               if (--tx->outstanding == 0) OnFetched(*router, tx);
-             });
+    r.SendToNode(tx->nodes[p], 2, std::move(args), r.options_.request_timeout,
+                 nullptr, [router, tx, p, txid](Reply reply) {
+                   if (tx->txid != txid) return;
+                   tx->replies[p] = std::move(reply);
+                   if (--tx->outstanding == 0) OnFetched(*router, tx);
+                 });
   }
   if (--tx->outstanding == 0) OnFetched(r, tx);
 }
@@ -373,12 +375,12 @@ void ClusterRouter::Cross::Stage(
       args.push_back(after[k].has_value() ? absl::StrCat("+", *after[k])
                                           : std::string("="));
     }
-    r.SendTo(tx->nodes[p], 2, std::move(args), r.options_.request_timeout,
-             nullptr, [router, tx, p, txid](Reply reply) {
-               if (tx->txid != txid) return;
-               tx->replies[p] = std::move(reply);
-               if (--tx->outstanding == 0) OnStaged(*router, tx);
-             });
+    r.SendToNode(tx->nodes[p], 2, std::move(args), r.options_.request_timeout,
+                 nullptr, [router, tx, p, txid](Reply reply) {
+                   if (tx->txid != txid) return;
+                   tx->replies[p] = std::move(reply);
+                   if (--tx->outstanding == 0) OnStaged(*router, tx);
+                 });
   }
   if (--tx->outstanding == 0) OnStaged(r, tx);
 }
@@ -457,9 +459,10 @@ void ClusterRouter::Cross::Release(ClusterRouter& r,
   };
   // Shared by every owner's answer.
   auto shared = std::make_shared<decltype(after)>(std::move(after));
-  for (int node : tx->nodes) {
-    r.SendTo(node, 2, {"TWINKV.ABORT", txid}, r.options_.request_timeout,
-             nullptr, [shared](Reply reply) { (*shared)(std::move(reply)); });
+  for (const std::string& node : tx->nodes) {
+    r.SendToNode(node, 2, {"TWINKV.ABORT", txid}, r.options_.request_timeout,
+                 nullptr,
+                 [shared](Reply reply) { (*shared)(std::move(reply)); });
   }
 }
 
@@ -468,9 +471,9 @@ void ClusterRouter::Cross::Decide(ClusterRouter& r,
   const std::string txid = tx->txid;
   auto decided = std::make_unique<Decided>();
   std::vector<std::string> record{"TWINKV.DECIDE", txid};
-  for (int node : tx->nodes) {
-    decided->nodes.push_back(r.view_.slots.nodes()[node]);
-    record.push_back(r.view_.slots.nodes()[node]);
+  for (const std::string& node : tx->nodes) {
+    decided->nodes.push_back(node);
+    record.push_back(node);
   }
   decided->acked.assign(tx->nodes.size(), false);
   r.decided_[txid] = std::move(decided);
@@ -498,9 +501,9 @@ void ClusterRouter::Cross::Decide(ClusterRouter& r,
     r.decided_.erase(txid);
     --r.stats_.tx_committed;
     ++r.stats_.tx_aborted;
-    for (int node : tx->nodes) {
-      r.SendTo(node, 2, {"TWINKV.ABORT", txid}, r.options_.request_timeout,
-               nullptr, [](Reply) {});
+    for (const std::string& node : tx->nodes) {
+      r.SendToNode(node, 2, {"TWINKV.ABORT", txid},
+                   r.options_.request_timeout, nullptr, [](Reply) {});
     }
     Finish(r, tx, Reply::Error(absl::StrCat(
                       "CLUSTERDOWN ", r.self_id_,

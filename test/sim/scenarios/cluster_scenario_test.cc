@@ -148,10 +148,22 @@ TEST(ClusterScenarioTest, KnownFailuresAreOtherScenarios) {
 // Seeds that found router bugs in proxy mode with membership changes and
 // RENAME pairs (now the default): a lost decision on restart (83), a
 // stale forward read on a receiving node (21), a use-after-free (11), a
-// multi-slot read during a hand-over (87).
+// multi-slot read during a hand-over (87), forwards one at a time under
+// latency spikes (387), a cross-node RENAME committed to node indices a
+// completed change had renumbered (743).
 TEST(ClusterScenarioTest, ProxySeedsThatFoundBugsPass) {
   ClusterScenario scenario;
-  for (uint64_t seed : {1, 11, 21, 25, 31, 83, 87}) {
+  for (uint64_t seed : {1, 11, 21, 25, 31, 83, 87, 387, 743}) {
+    const ScenarioResult r = scenario.Run(ScaledOptions(seed, 1.0));
+    EXPECT_TRUE(r.ok()) << DescribeRun(seed, r);
+  }
+}
+
+// Redirect mode: a node stuck in an old change (166), a spare that served
+// writes as a one-node cluster before it joined (882).
+TEST(ClusterScenarioTest, RedirectSeedsThatFoundBugsPass) {
+  ClusterScenario scenario;
+  for (uint64_t seed : {166, 882}) {
     const ScenarioResult r = scenario.Run(ScaledOptions(seed, 1.0));
     EXPECT_TRUE(r.ok()) << DescribeRun(seed, r);
   }
