@@ -427,23 +427,34 @@ void Engine::RemoveBlocked(ClientState* client) {
 }
 
 size_t Engine::RedirectBlockedClients(
-    absl::FunctionRef<std::string(int db, absl::string_view key)> error_for) {
-  std::vector<std::pair<ClientState*, std::string>> redirected;
+    absl::FunctionRef<BlockedRedirect(const ClientState& client, int db,
+                                      absl::string_view key)>
+        redirect) {
+  std::vector<std::pair<ClientState*, BlockedRedirect>> redirected;
   for (const auto& [client, b] : blocked_) {
     for (const std::string& key : b->keys) {
-      std::string error = error_for(b->db, key);
-      if (!error.empty()) {
-        redirected.emplace_back(client, std::move(error));
+      BlockedRedirect r = redirect(*client, b->db, key);
+      if (r.rerun || !r.error.empty()) {
+        redirected.emplace_back(client, std::move(r));
         break;
       }
     }
   }
-  for (auto& [client, error] : redirected) {
-    ReplyWriter& reply = client->sink->blocked_reply_writer();
-    reply.set_protocol(client->protocol);
-    reply.Error(error);
+  for (auto& [client, r] : redirected) {
+    auto it = blocked_.find(client);
+    if (it == blocked_.end()) continue;  // served by an earlier rerun
+    std::vector<std::string> args = std::move(it->second->args);
     RemoveBlocked(client);
     client->blocked = false;
+    ReplyWriter& reply = client->sink->blocked_reply_writer();
+    reply.set_protocol(client->protocol);
+    if (r.rerun) {
+      std::vector<absl::string_view> views(args.begin(), args.end());
+      Execute(*client, views, reply);
+      if (client->blocked) continue;  // blocked again (forwarded)
+    } else {
+      reply.Error(r.error);
+    }
     client->sink->OnUnblocked();
   }
   return redirected.size();

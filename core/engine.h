@@ -509,12 +509,20 @@ class Engine {
 
   size_t blocked_clients() const { return blocked_.size(); }
 
-  // Cluster: unblocks, with an error reply, every client blocked on a key
-  // this node no longer serves (Redis's clusterRedirectBlockedClientIf-
-  // Needed): `error_for(db, key)` gives the error ("MOVED ..."), or ""
-  // while the key is served here. Returns how many were unblocked.
+  // Cluster: unblocks every client blocked on a key this node no longer
+  // serves (Redis's clusterRedirectBlockedClientIfNeeded). `redirect`
+  // says, per blocked client and key, what to do: nothing (the key is
+  // served here), answer `error` ("MOVED ..."), or `rerun` the blocked
+  // command through Execute (a proxy node then forwards it to the key's
+  // new owner). Returns how many were unblocked.
+  struct BlockedRedirect {
+    std::string error;
+    bool rerun = false;
+  };
   size_t RedirectBlockedClients(
-      absl::FunctionRef<std::string(int db, absl::string_view key)> error_for);
+      absl::FunctionRef<BlockedRedirect(const ClientState& client, int db,
+                                        absl::string_view key)>
+          redirect);
 
   // --- Transactions (MULTI EXEC DISCARD WATCH UNWATCH; multi_family.cc). ---
   //

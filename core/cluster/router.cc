@@ -665,6 +665,10 @@ void ClusterRouter::SendBlocking(const std::string& id, int protocol,
         Redirect to;
         if (op->client != nullptr && hops < kMaxRedirects &&
             FollowRedirect(r, &to)) {
+          if (to.node == self_id_) {
+            BlockHere(*op, args, to.ask);
+            return;
+          }
           SendBlocking(to.node, protocol, std::move(args), timeout, op,
                        hops + 1, to.ask);
           return;
@@ -672,6 +676,26 @@ void ClusterRouter::SendBlocking(const std::string& id, int protocol,
         PartDone(op, 0, std::move(r));
       },
       asking);
+}
+
+void ClusterRouter::BlockHere(Op& op, const std::vector<std::string>& args,
+                              bool asking) {
+  ClientState& client = *op.client;
+  ops_.erase(&client);
+  op.client = nullptr;
+  client.blocked = false;
+  // The redirect says this node serves the key now: the command runs here
+  // as a peer's would (not routed again; ASKING if it was an ASK), and
+  // blocks in the engine with the client's own connection.
+  const bool was_peer = client.cluster_peer;
+  client.cluster_peer = true;
+  client.asking = asking;
+  std::vector<absl::string_view> views(args.begin(), args.end());
+  ReplyWriter& writer = client.sink->blocked_reply_writer();
+  writer.set_protocol(client.protocol);
+  engine_.Execute(client, views, writer);
+  client.cluster_peer = was_peer;
+  if (!client.blocked) client.sink->OnUnblocked();
 }
 
 void ClusterRouter::Forward(const CommandSpec& spec, ClientState& client,

@@ -290,6 +290,9 @@ class ClusterRouter : public CommandRouter {
   void SendBlocking(const std::string& id, int protocol,
                     std::vector<std::string> args, absl::Duration timeout,
                     const std::shared_ptr<Op>& op, int hops, bool asking);
+  // A blocking forward redirected to this node: ends `op` and runs the
+  // command here for its client (it blocks in the engine).
+  void BlockHere(Op& op, const std::vector<std::string>& args, bool asking);
   void SplitSum(ClientState& client, ArgList args,
                 const std::vector<int>& owners);
   void Broadcast(Kind kind, ClientState& client, ArgList args);

@@ -244,7 +244,13 @@ void ClusterRouter::Cross::Attempt(ClusterRouter& r,
   r.undecided_[tx->txid] = false;
   std::vector<std::string> key_owner;
   for (const std::string& key : tx->keys) {
-    key_owner.push_back(r.view_.slots.nodes()[r.view_.slots.OwnerOfKey(key)]);
+    const int owner = r.view_.slots.OwnerOfKey(key);
+    if (owner < 0) {  // no member serves it (this node lost them all)
+      r.undecided_.erase(tx->txid);
+      Finish(r, tx, Reply::Error("CLUSTERDOWN Hash slot not served"));
+      return;
+    }
+    key_owner.push_back(r.view_.slots.nodes()[owner]);
   }
   tx->nodes = key_owner;
   std::sort(tx->nodes.begin(), tx->nodes.end());

@@ -157,16 +157,22 @@ void ClusterRouter::CheckBlocked() {
     std::vector<absl::string_view> one(1);
     const std::vector<int> first{0};
     engine_.RedirectBlockedClients(
-        [&](int /*db*/, absl::string_view key) -> std::string {
+        [&](const ClientState& client, int /*db*/,
+            absl::string_view key) -> Engine::BlockedRedirect {
           one[0] = key;
           // As if asking: a client blocked on the importing side came
           // with ASKING (else it would have been sent away), and stays.
           const SlotDecision d = Decide(KeySlot(key), one, first, true);
           // Keys on their way (TRYAGAIN) may still come: wait for them.
           if (d.kind != SlotDecision::kMoved && d.kind != SlotDecision::kAsk) {
-            return "";
+            return {};
           }
-          return DecisionError(d);
+          // A proxy node's own clients know nothing of redirects: their
+          // command runs again, and is forwarded to the new owner.
+          if (engine_.proxy_mode() && !client.cluster_peer && d.node >= 0) {
+            return {"", true};
+          }
+          return {DecisionError(d), false};
         });
   }
   // While slots move, whatever is left here may go any moment.

@@ -284,6 +284,85 @@ TEST_P(MembershipTest, ClientsBlockedOnAMovingKeyFollowIt) {
   EXPECT_EQ(Run(2, {"LLEN", key}), Reply::Integer(0));
 }
 
+// FORGET moves a node's slots to the others. Proxy mode: a forwarded
+// BLPOP whose key moves to the forwarding node itself blocks there, and a
+// BLPOP of the forgotten node's own client is forwarded to the key's new
+// owner. Redirect mode: the blocked client is sent there.
+TEST_P(MembershipTest, BlockedClientsOfAForgottenNodeFollowTheirKeys) {
+  SlotMap before(cluster_test::Ids(3));
+  SlotMap after({Id(0), Id(1)});
+  auto find = [&](int to) {
+    for (int i = 0;; ++i) {
+      std::string k = absl::StrCat("list:", i);
+      if (before.owner_id(KeySlot(k)) == Id(2) &&
+          after.owner_id(KeySlot(k)) == Id(to)) {
+        return k;
+      }
+    }
+  };
+  const std::string to_forwarder = find(0);
+  const std::string to_other = find(1);
+  struct Waiter {
+    std::unique_ptr<Client> client;
+    bool done = false;
+    ReplyOrError result = absl::InternalError("none");
+  };
+  auto wait = [&](int via, const std::string& key) {
+    auto w = std::make_unique<Waiter>();
+    ClientOptions options;
+    options.address = Address{kIps[via], kPort};
+    options.request_timeout = absl::Seconds(120);
+    w->client = std::make_unique<Client>(*client_node_, options);
+    Waiter* raw = w.get();
+    w->client->Send({"BLPOP", key, "0"}).Then([raw](ReplyOrError r) {
+      raw->done = true;
+      raw->result = std::move(r);
+    });
+    return w;
+  };
+  // Proxy: one forwarded from node 0, one blocked on node 2 itself.
+  auto forwarded = wait(proxy() ? 0 : 2, to_forwarder);
+  auto local = wait(2, to_other);
+  world_.RunFor(absl::Milliseconds(200));
+  EXPECT_EQ(server(2).engine().blocked_clients(), 2u);
+  EXPECT_EQ(Run(0, {"CLUSTER", "FORGET", Id(2)}), Reply::Status("OK"));
+  ASSERT_TRUE(world_.RunUntil([&] { return AllSettled(); },
+                              absl::Seconds(60)));
+  EXPECT_EQ(server(2).engine().blocked_clients(), 0u);
+  if (!proxy()) {
+    ASSERT_TRUE(world_.RunUntil(
+        [&] { return forwarded->done && local->done; }, absl::Seconds(5)));
+    for (auto* w : {forwarded.get(), local.get()}) {
+      ASSERT_TRUE(w->result.ok()) << w->result.status();
+      EXPECT_TRUE(absl::StartsWith(w->result->str, "MOVED ") ||
+                  absl::StartsWith(w->result->str, "ASK "))
+          << w->result->str;
+    }
+    EXPECT_TRUE(absl::StrContains(forwarded->result->str, Id(0)));
+    EXPECT_TRUE(absl::StrContains(local->result->str, Id(1)));
+    return;
+  }
+  // Blocked where the keys went: node 0 itself, and node 1 (forwarded).
+  ASSERT_TRUE(world_.RunUntil(
+      [&] {
+        return server(0).engine().blocked_clients() == 1 &&
+               server(1).engine().blocked_clients() == 1;
+      },
+      absl::Seconds(5)));
+  EXPECT_FALSE(forwarded->done);
+  EXPECT_FALSE(local->done);
+  EXPECT_EQ(Run(1, {"RPUSH", to_forwarder, "a"}), Reply::Integer(1));
+  EXPECT_EQ(Run(0, {"RPUSH", to_other, "b"}), Reply::Integer(1));
+  ASSERT_TRUE(world_.RunUntil([&] { return forwarded->done && local->done; },
+                              absl::Seconds(5)));
+  ASSERT_TRUE(forwarded->result.ok()) << forwarded->result.status();
+  EXPECT_EQ(*forwarded->result,
+            Reply::Array({Reply::Bulk(to_forwarder), Reply::Bulk("a")}));
+  ASSERT_TRUE(local->result.ok()) << local->result.status();
+  EXPECT_EQ(*local->result,
+            Reply::Array({Reply::Bulk(to_other), Reply::Bulk("b")}));
+}
+
 TEST_P(MembershipTest, ForgetDrainsTheNodeThroughACrash) {
   constexpr int kKeys = 300;
   std::map<std::string, std::string> expected;
