@@ -65,7 +65,9 @@ ClusterRouter::SlotDecision ClusterRouter::Decide(
   const int new_owner = view_.new_owner(slot);
   if (self == old_owner && owner == self) {
     // Handing this slot over: the keys still here run here; keys already
-    // gone are asked of the new owner; keys on their way wait.
+    // gone are asked of the new owner; keys on their way wait. A locked
+    // key is here too, even one a prepared write is about to create: its
+    // transaction commits here, and the hand-over waits for it.
     Db& db = engine_.keyspace().db(0);
     const int64_t now = engine_.NowMs();
     size_t present = 0;
@@ -74,7 +76,7 @@ ClusterRouter::SlotDecision ClusterRouter::Decide(
         d.kind = SlotDecision::kTryAgain;
         return d;
       }
-      present += db.Exists(args[i], now) ? 1 : 0;
+      present += db.Exists(args[i], now) || locks_.contains(args[i]) ? 1 : 0;
     }
     if (present == positions.size()) return d;
     if (present == 0) {
