@@ -415,6 +415,14 @@ struct Client::Impl {
       ConnectionLost("no reply since the oldest request timed out");
       return;
     }
+    // A handshake has no timeout of its own, and the requests wait behind
+    // it unsent: a peer that went silent right after the connect (a power
+    // cut) would hold them for good.
+    if (handshake_pending > 0 &&
+        Now() - last_received >= options.heartbeat_timeout) {
+      ConnectionLost("no reply to the handshake");
+      return;
+    }
     const absl::Duration idle = Now() - last_activity;
     // Only a connection with nothing to wait for is pinged: a PING queued
     // behind a blocking command (BLPOP 0) would wait as long as it does and

@@ -108,6 +108,12 @@ std::string ClusterRouter::DebugState() const {
     absl::StrAppend(&out, " op(", op->command, " outstanding=",
                     op->outstanding, op->dedicated ? " dedicated" : "", ")");
   }
+  for (const auto& [client, open] : slotted_) {
+    for (const Op* op : open) {
+      absl::StrAppend(&out, " slot(c", client->id, " ", op->command,
+                      " outstanding=", op->outstanding, ")");
+    }
+  }
   return out;
 }
 

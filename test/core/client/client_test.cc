@@ -460,6 +460,30 @@ TEST_F(ClientTest, HeartbeatNoticesPausedPeer) {
   EXPECT_LE(world_.now() - t0, absl::Seconds(3) + absl::Milliseconds(10));
 }
 
+// A peer that stops answering right after the connect, before the
+// handshake's reply: the connection is replaced (the requests waiting
+// behind the handshake were never sent), and once the peer answers again
+// they go out (cluster sim seed 1335: a node's forwards to a peer power-cut
+// just after it reconnected stayed queued forever).
+TEST_F(ClientTest, UnansweredHandshakeIsNoticed) {
+  BootRealServer();
+  ClientOptions options = Options();
+  options.handshake = {{"PING"}};
+  options.request_timeout = absl::Seconds(30);
+  server_.Pause(absl::Seconds(5));
+  Client client(client_node_, options);
+  Outcome queued;
+  SendTo(client, {"SET", "k", "v"}, &queued, absl::Seconds(30));
+  world_.RunFor(absl::Seconds(4));
+  EXPECT_FALSE(queued.done);
+  // Connected (the kernel accepts), the handshake unanswered: dropped.
+  EXPECT_GE(client.stats().connects, 1u);
+  EXPECT_GE(client.stats().connects + client.stats().connect_failures, 2u);
+  ASSERT_TRUE(RunUntil([&] { return queued.done; }));
+  ASSERT_TRUE(queued.result.ok()) << queued.result.status();
+  EXPECT_EQ(*queued.result, Reply::Status("OK"));
+}
+
 // A request awaiting its reply is watched by its own timeout, not by the
 // heartbeat: a PING queued behind a BLPOP 0 would wait as long as it.
 TEST_F(ClientTest, BlockingCommandOutlivesTheHeartbeat) {

@@ -151,10 +151,12 @@ TEST(ClusterScenarioTest, KnownFailuresAreOtherScenarios) {
 // multi-slot read during a hand-over (87), forwards one at a time under
 // latency spikes (387), a cross-node RENAME committed to node indices a
 // completed change had renumbered (743), an MSET sent to the new owner of
-// a key a prepared write on the old owner was about to create (1137).
+// a key a prepared write on the old owner was about to create (1137),
+// forwards queued behind a handshake a power-cut peer never answered
+// (1335).
 TEST(ClusterScenarioTest, ProxySeedsThatFoundBugsPass) {
   ClusterScenario scenario;
-  for (uint64_t seed : {1, 11, 21, 25, 31, 83, 87, 387, 743, 1137}) {
+  for (uint64_t seed : {1, 11, 21, 25, 31, 83, 87, 387, 743, 1137, 1335}) {
     const ScenarioResult r = scenario.Run(ScaledOptions(seed, 1.0));
     EXPECT_TRUE(r.ok()) << DescribeRun(seed, r);
   }
