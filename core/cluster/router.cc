@@ -471,23 +471,24 @@ void ClusterRouter::FinishOp(Op& op) {
   if (client == nullptr) return;  // gone: nothing to answer
   op.client = nullptr;
   if (op.slot != 0) {
-    // Its reply has a place in the client's output; the client runs on.
     auto it = slotted_.find(client);
     if (it != slotted_.end()) {
       std::vector<Op*>& open = it->second;
       open.erase(std::find(open.begin(), open.end(), &op));
       if (open.empty()) slotted_.erase(it);
     }
-    Reply reply = op.combine(op.parts);
-    if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
+  } else {
+    ops_.erase(client);
+    client->blocked = false;
+  }
+  Reply reply = op.combine(op.parts);
+  if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
+  if (op.slot != 0) {
+    // Its reply has a place in the client's output; the client ran on.
     client->sink->FillReply(op.slot,
                             [&](ReplyWriter& w) { WriteReply(reply, w); });
     return;
   }
-  ops_.erase(client);
-  Reply reply = op.combine(op.parts);
-  if (reply.is_error() && IsFailure(reply)) ++stats_.failed;
-  client->blocked = false;
   WriteReply(reply, client->sink->blocked_reply_writer());
   client->sink->OnUnblocked();
 }
@@ -579,10 +580,9 @@ Reply ClusterRouter::RunHere(int protocol, ArgList args) {
 void ClusterRouter::SendTo(int node, int protocol,
                            std::vector<std::string> args,
                            absl::Duration timeout,
-                           std::shared_ptr<Op> dedicated_op,
                            absl::AnyInvocable<void(Reply)> done) {
   SendToNode(view_.slots.nodes()[node], protocol, std::move(args), timeout,
-             std::move(dedicated_op), std::move(done));
+             nullptr, std::move(done));
 }
 
 void ClusterRouter::SendToNode(const std::string& id, int protocol,
@@ -915,7 +915,7 @@ void ClusterRouter::Broadcast(Kind kind, ClientState& client, ArgList args) {
   std::shared_ptr<Op> op = StartOp(client, n, std::move(combine));
   for (size_t node = 0; node < n; ++node) {
     SendTo(static_cast<int>(node), client.protocol, Owned(args),
-           options_.request_timeout, nullptr,
+           options_.request_timeout,
            [this, op, node](Reply r) { PartDone(op, node, std::move(r)); });
   }
 }
@@ -951,7 +951,7 @@ void ClusterRouter::Scan(ClientState& client, ArgList args,
         return std::move(r);
       });
   SendTo(node, client.protocol, std::move(sub), options_.request_timeout,
-         nullptr, [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
+         [this, op](Reply r) { PartDone(op, 0, std::move(r)); });
   FinishIfDone(client, reply);
 }
 

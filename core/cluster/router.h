@@ -255,17 +255,18 @@ class ClusterRouter : public CommandRouter {
   // A CLUSTERDOWN or UNKNOWN reply made by the router.
   static bool IsFailure(const Reply& reply);
 
-  // Sends `args` to node `node` (an index in the cluster view); `done`
-  // runs with the reply, or with a CLUSTERDOWN/UNKNOWN error. Node `self`
-  // runs it here, synchronously, as a peer's command. With `dedicated_op`
-  // (blocking commands) the connection serves this request alone, and is
-  // closed if that op's client leaves.
+  // Sends `args` to node `node` (an index in the cluster view): SendToNode
+  // without a dedicated op.
   void SendTo(int node, int protocol, std::vector<std::string> args,
-              absl::Duration timeout, std::shared_ptr<Op> dedicated_op,
-              absl::AnyInvocable<void(Reply)> done);
-  // The same, to a node by id ("host:port"), known to the view or not (a
-  // MOVED may name a member this node has not heard of).
-  // `asking`: ASKING first (the node was named by an ASK).
+              absl::Duration timeout, absl::AnyInvocable<void(Reply)> done);
+  // Sends `args` to a node by id ("host:port"), known to the view or not
+  // (a MOVED may name a member this node has not heard of); `done` runs
+  // with the reply, or with a CLUSTERDOWN/UNKNOWN error. Node `self` runs
+  // it here, synchronously, as a peer's command. With `dedicated_op`
+  // (blocking commands) the connection serves this request alone, and is
+  // closed if that op's client leaves; otherwise it goes over the shared
+  // connection (SharedFor). `asking`: ASKING first (the node was named by
+  // an ASK).
   void SendToNode(const std::string& id, int protocol,
                   std::vector<std::string> args, absl::Duration timeout,
                   std::shared_ptr<Op> dedicated_op,

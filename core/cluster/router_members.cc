@@ -20,6 +20,13 @@ namespace twinkv {
 
 namespace {
 
+// A hand-over batch record (TWINKV.OUTBOX, TWINKV.IMPORT): args[at] is the
+// key count n, followed by n keys and n states. False if malformed.
+bool BatchCount(ArgList args, size_t at, size_t* n) {
+  return at < args.size() && absl::SimpleAtoi(args[at], n) && *n > 0 &&
+         args.size() == at + 1 + 2 * *n;
+}
+
 // Keys handed over per batch (one write to the new owner, one record in
 // the log).
 constexpr size_t kBatchKeys = 64;
@@ -382,8 +389,7 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
     // state-n: the keys left the keyspace as a batch for `target` (a
     // state is AppendKeyRewrite's commands for the key).
     size_t n = 0;
-    if (args.size() < 6 || !absl::SimpleAtoi(args[3], &n) ||
-        args.size() != 4 + 2 * n) {
+    if (args.size() < 4 || !BatchCount(args, 3, &n)) {
       ctx.reply.Error(kSyntaxErr);
       return true;
     }
@@ -422,8 +428,7 @@ bool ClusterRouter::RunMemberCommand(CommandContext& ctx, ArgList args) {
     // sent again after a lost answer) that comes later is ignored, or it
     // would undo what clients wrote since.
     size_t n = 0;
-    if (args.size() < 5 || !absl::SimpleAtoi(args[2], &n) ||
-        args.size() != 3 + 2 * n) {
+    if (!BatchCount(args, 2, &n)) {
       ctx.reply.Error(kSyntaxErr);
       return true;
     }
@@ -485,7 +490,7 @@ void ClusterRouter::Announce(std::vector<std::string> args,
   for (const std::string& target : targets) {
     const int node = view_.IndexOf(target);
     if (node < 0) continue;
-    SendTo(node, 2, args, options_.request_timeout, nullptr,
+    SendTo(node, 2, args, options_.request_timeout,
            [this, alive, args, target](Reply r) {
              if (alive.expired()) return;
              if (r.type == Reply::Type::kStatus && r.str == "OK") return;
